@@ -1,0 +1,37 @@
+-- Barriers on vs off on a 7200 rpm SATA disk with a 64 MiB volatile write cache.
+--
+-- The workload creates, writes (8 KiB), fsyncs and deletes many small files
+-- under an ext4-style journaling file system (data=ordered, commit every 5 s)
+-- - the seed's "applications that create and delete many small files".
+--
+-- barrier-on:  every journal commit is written with PREFLUSH+FUA and fsync
+--              flushes the drive's cache: no power cut may leave the file
+--              system corrupt or lose an acknowledged fsync (SEMANTICS J1, J2, E4).
+-- barrier-off: the commit is a plain write; the drive acknowledges it from
+--              its cache and destages in its own (SATF) order, so the commit
+--              block can reach the platter before the journal body it seals,
+--              and fsync returns before anything is durable (J4, E6).
+--              Expect corruption and lost fsyncs - and higher throughput.
+--
+--   powercut run scenarios/barriers.lua
+--   powercut run scenarios/barriers.lua --set cache_mb=32 --set policy=random
+local presets = require "presets"
+
+local p = sim.params {
+  cache_mb = 64,          -- drive write cache, MiB (0 = write-through)
+  policy = "satf",        -- destage order: fifo, clook, satf, random
+}
+
+return {
+  trials = 2000,
+  runs = 20,
+  duration_s = 12,
+  crash_from_s = 2,
+  device = presets.sata_7200 { cache_mb = p.cache_mb, policy = p.policy },
+  fs = { barrier = true, commit_s = 5 },
+  workload = { kind = "smallfiles", file_kb = 8, fsync = true, live_files = 64, dirs = 4 },
+  cases = {
+    { name = "barrier-on",  fs = { barrier = true } },
+    { name = "barrier-off", fs = { barrier = false } },
+  },
+}

@@ -1,0 +1,159 @@
+/* sim/core/world.c - event heap and run loop. */
+#include "sim.h"
+#include <string.h>
+
+guint64 sim_hash_str(const char *s)
+{
+    guint64 h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (guchar)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+SimWorld *sim_world_new(guint64 seed, guint64 run)
+{
+    SimWorld *w = g_new0(SimWorld, 1);
+    w->seed = seed;
+    w->run = run;
+    w->cap = 1024;
+    w->heap = g_new(SimEvent, w->cap);
+    w->next_seq = 1;
+    return w;
+}
+
+void sim_world_free(SimWorld *w)
+{
+    if (!w)
+        return;
+    g_free(w->heap);
+    if (w->cancel_set)
+        g_hash_table_destroy(w->cancel_set);
+    for (guint i = 0; i < w->n_rngs; i++) {
+        g_free(w->rngs[i]);
+        g_free(w->rng_names[i]);
+    }
+    g_free(w->rngs);
+    g_free(w->rng_names);
+    g_free(w);
+}
+
+static inline gboolean ev_less(const SimEvent *a, const SimEvent *b)
+{
+    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, gint64 arg)
+{
+    g_assert(t >= w->now);
+    if (w->n == w->cap) {
+        w->cap *= 2;
+        w->heap = g_renew(SimEvent, w->heap, w->cap);
+    }
+    SimEvent ev = { t, w->next_seq++, fn, obj, arg };
+    gsize i = w->n++;
+    while (i > 0) {                      /* sift up */
+        gsize p = (i - 1) / 2;
+        if (!ev_less(&ev, &w->heap[p]))
+            break;
+        w->heap[i] = w->heap[p];
+        i = p;
+    }
+    w->heap[i] = ev;
+    w->scheduled++;
+    return (SimEventId){ t, ev.seq };
+}
+
+static void heap_pop(SimWorld *w, SimEvent *out)
+{
+    *out = w->heap[0];
+    SimEvent last = w->heap[--w->n];
+    gsize i = 0, n = w->n;
+    for (;;) {                           /* sift down */
+        gsize c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && ev_less(&w->heap[c + 1], &w->heap[c]))
+            c++;
+        if (!ev_less(&w->heap[c], &last))
+            break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n)
+        w->heap[i] = last;
+}
+
+gboolean sim_event_pending(const SimWorld *w, SimEventId id)
+{
+    if (id.seq == 0 || id.time < w->now)
+        return FALSE;
+    if (w->cancel_set && g_hash_table_contains(w->cancel_set, &id.seq))
+        return FALSE;
+    /* (time, seq) is pending iff it is not yet dispatched: events are
+     * dispatched in (time, seq) order, so compare with the heap's minimum
+     * only when it is at the same time; otherwise scan (rare). */
+    for (gsize i = 0; i < w->n; i++)
+        if (w->heap[i].seq == id.seq)
+            return TRUE;
+    return FALSE;
+}
+
+gboolean sim_event_cancel(SimWorld *w, SimEventId id)
+{
+    if (!sim_event_pending(w, id))
+        return FALSE;
+    if (!w->cancel_set)
+        w->cancel_set = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    guint64 *k = g_new(guint64, 1);
+    *k = id.seq;
+    g_hash_table_add(w->cancel_set, k);
+    w->cancelled++;
+    return TRUE;
+}
+
+void sim_world_stop(SimWorld *w) { w->stopping = TRUE; }
+
+void sim_world_run(SimWorld *w, SimTime until)
+{
+    w->stopping = FALSE;
+    while (w->n && !w->stopping) {
+        if (w->heap[0].time > until)
+            break;
+        SimEvent ev;
+        heap_pop(w, &ev);
+        g_assert(ev.time >= w->now);     /* time never goes back */
+        if (w->cancel_set && g_hash_table_size(w->cancel_set) &&
+            g_hash_table_remove(w->cancel_set, &ev.seq))
+            continue;                    /* counted when cancelled */
+        w->now = ev.time;
+        w->dispatched++;
+        ev.fn(w, ev.obj, ev.arg);
+    }
+    if (!w->stopping && until != SIM_TIME_MAX && until > w->now)
+        w->now = until;
+}
+
+gsize sim_world_pending(const SimWorld *w)
+{
+    return w->n - (w->cancel_set ? g_hash_table_size(w->cancel_set) : 0);
+}
+
+gboolean sim_world_check(const SimWorld *w)
+{
+    return w->scheduled == w->dispatched + w->cancelled + sim_world_pending(w);
+}
+
+SimRng *sim_world_rng(SimWorld *w, const char *name)
+{
+    for (guint i = 0; i < w->n_rngs; i++)
+        if (strcmp(w->rng_names[i], name) == 0)
+            return w->rngs[i];
+    w->rngs = g_renew(SimRng *, w->rngs, w->n_rngs + 1);
+    w->rng_names = g_renew(char *, w->rng_names, w->n_rngs + 1);
+    w->rngs[w->n_rngs] = g_new(SimRng, 1);
+    w->rng_names[w->n_rngs] = g_strdup(name);
+    sim_rng_seed(w->rngs[w->n_rngs], w->seed, w->run, name);
+    return w->rngs[w->n_rngs++];
+}

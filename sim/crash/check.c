@@ -1,0 +1,439 @@
+/* sim/crash/check.c - an fsck-style checker over the recovered image, and
+ * the oracle of what acknowledged fsyncs promised (DESIGN §8).
+ *
+ * Like e2fsck it reads only what is on the (recovered) medium and judges
+ * each location by what belongs there: the inode table, the bitmaps and the
+ * directories must agree (pass 1-5: blocks claimed twice, bitmap
+ * differences, entries to free inodes, link counts); a location holding a
+ * block of another kind is garbage to it. Superblock free counts are not
+ * modelled, so they can never be scored (E7). Data blocks of a file must hold
+ * data of that file at that offset, else the file shows stale bytes. Every
+ * finding names the blocks involved and where their content came from.
+ */
+#include "crash.h"
+#include <string.h>
+
+struct SimChecker {
+    const SimFs      *fs;
+    const SimFsLayout *L;
+    const SimContent *C;
+    SimRecovery       rec;
+    guint8           *refs;        /* data blocks referenced (bitset) */
+    guint8           *meta;        /* blocks that are always in use (bitset) */
+    guint32          *owner;       /* first inode referencing a block (only written when referenced) */
+    guint32          *nlinks;      /* directory entries per inode */
+    SimInode         *inodes;      /* recovered inode records */
+    guint8           *inode_ok;
+    gsize             bitset_bytes;
+};
+
+static inline gboolean bget(const guint8 *b, guint64 i) { return (b[i >> 3] >> (i & 7)) & 1; }
+static inline void bset(guint8 *b, guint64 i) { b[i >> 3] |= (guint8)(1u << (i & 7)); }
+
+SimChecker *sim_checker_new(const SimFs *fs)
+{
+    SimChecker *c = g_new0(SimChecker, 1);
+    c->fs = fs;
+    c->L = sim_fs_layout(fs);
+    c->C = sim_fs_content(fs);
+    sim_recovery_init(&c->rec);
+    guint64 bits = (guint64)c->L->ngroups * SIM_BITS_PER_BITMAP;
+    c->bitset_bytes = bits / 8;
+    c->refs = g_malloc0(c->bitset_bytes);
+    c->meta = g_malloc0(c->bitset_bytes);
+    for (guint64 b = 0; b < bits; b++)
+        if (b >= c->L->nblocks || sim_fs_loc(c->L, b) != SIM_LOC_DATA)
+            bset(c->meta, b);
+    c->owner = g_new0(guint32, c->L->nblocks);
+    c->nlinks = g_new0(guint32, c->L->ninodes);
+    c->inodes = g_new0(SimInode, c->L->ninodes);
+    c->inode_ok = g_new0(guint8, c->L->ninodes);
+    return c;
+}
+
+void sim_checker_free(SimChecker *c)
+{
+    if (!c)
+        return;
+    sim_recovery_clear(&c->rec);
+    g_free(c->refs);
+    g_free(c->meta);
+    g_free(c->owner);
+    g_free(c->nlinks);
+    g_free(c->inodes);
+    g_free(c->inode_ok);
+    g_free(c);
+}
+
+/* ---- findings ------------------------------------------------------------ */
+
+typedef struct {
+    SimChecker *c;
+    const SimMedia *m;
+    const SimRecovery *r;
+    SimOutcome worst;
+    GString *reason;              /* first finding of the worst class */
+} Ctx;
+
+/* Where the content of a block in the recovered image came from. */
+static void provenance(Ctx *x, guint64 block, GString *out)
+{
+    const SimReplay *rp = sim_recovery_find(x->r, block);
+    const SimContent *C = x->c->C;
+    if (rp) {
+        g_string_append_printf(out, "replayed from log position %u of T%u", rp->pos, rp->tid);
+        if (rp->tok != rp->intended) {
+            SimToken base = sim_token_base(rp->tok);
+            const SimVer *v = sim_content_get(C, base);
+            g_string_append_printf(out, ", which held %s%s", sim_token_is_torn(rp->tok) ? "a torn " : "",
+                                   base == 0 ? "zeroes" : sim_blk_type_name(v->type));
+            if (v->tid)
+                g_string_append_printf(out, " of T%u", v->tid);
+            g_string_append_printf(out, " - commit of T%u durable, its journal block %u not", rp->tid, rp->pos);
+        }
+        return;
+    }
+    SimToken t = sim_media_get(x->m, block);
+    const SimVer *v = sim_content_get(C, sim_token_base(t));
+    if (t == 0) {
+        g_string_append(out, "never written");
+    } else if (v->type == SIM_BT_DATA) {
+        g_string_append_printf(out, "data of inode %u", v->u.data.ino);
+    } else if (v->tid == 0) {
+        g_string_append(out, "as made by mkfs");
+    } else {
+        g_string_append_printf(out, "home copy from T%u", v->tid);
+        if (x->r->clean && v->tid)
+            g_string_append(out, " (journal marked clean)");
+        else if (v->tid > x->r->last_tid)
+            g_string_append_printf(out, " whose commit is not durable (recovery replayed up to T%u: %s)",
+                                   x->r->last_tid, x->r->why);
+    }
+}
+
+static void finding(Ctx *x, SimOutcome o, guint64 b1, guint64 b2, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+static void finding(Ctx *x, SimOutcome o, guint64 b1, guint64 b2, const char *fmt, ...)
+{
+    if (o <= x->worst)
+        return;
+    x->worst = o;
+    if (!x->reason)
+        return;
+    g_string_truncate(x->reason, 0);
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_vprintf(x->reason, fmt, ap);
+    va_end(ap);
+    guint64 bs[2] = { b1, b2 };
+    for (int i = 0; i < 2; i++) {
+        if (bs[i] == G_MAXUINT64)
+            continue;
+        g_string_append_printf(x->reason, "; block %" G_GUINT64_FORMAT ": ", bs[i]);
+        provenance(x, bs[i], x->reason);
+    }
+}
+
+#define NOB G_MAXUINT64
+
+/* The content of a metadata location, or NULL (with a finding) if what is
+ * there is not a block of that kind. Zeroes are a valid empty block except
+ * for directories, which need their entry headers. */
+static gconstpointer meta_content(Ctx *x, guint64 block, SimBlkType want)
+{
+    SimToken t = sim_recovery_get(x->r, x->m, block);
+    const SimVer *v = sim_content_get(x->c->C, sim_token_base(t));
+    if (sim_token_is_torn(t)) {
+        finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " is torn (old and new sectors mixed)",
+                sim_blk_type_name(want), block);
+        return NULL;
+    }
+    if (t == 0 && want != SIM_BT_DIR)
+        return NULL;                          /* all free / empty */
+    if (v->type != want || (v->type != SIM_BT_DATA && v->block != block && want != SIM_BT_ZERO)) {
+        if (v->type == want) {
+            /* a block of the right kind but another location: positional garbage */
+            finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " holds the content of block %u",
+                    sim_blk_type_name(want), block, v->block);
+            return v->u.snap;                 /* still interpreted positionally, as fsck would */
+        }
+        finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " holds %s, not %s",
+                sim_blk_type_name(want), block, t == 0 ? "zeroes" : sim_blk_type_name(v->type),
+                sim_blk_type_name(want));
+        return NULL;
+    }
+    return v->u.snap;
+}
+
+/* ---- passes --------------------------------------------------------------- */
+
+static void pass_inodes(Ctx *x)
+{
+    SimChecker *c = x->c;
+    const SimFsLayout *L = c->L;
+    memset(c->inodes, 0, sizeof(SimInode) * L->ninodes);
+    memset(c->inode_ok, 0, L->ninodes);
+    for (guint32 b = 0; b < L->itable_blocks; b++) {
+        const SimItableBlock *it = meta_content(x, L->itable + b, SIM_BT_ITABLE);
+        if (!it)
+            continue;
+        for (guint32 i = 0; i < SIM_INODES_PER_BLOCK; i++) {
+            guint32 ino = b * SIM_INODES_PER_BLOCK + i;
+            if (ino < L->ninodes && it->ino[i].used) {
+                c->inodes[ino] = it->ino[i];
+                c->inode_ok[ino] = 1;
+            }
+        }
+    }
+}
+
+static void pass_blocks(Ctx *x)
+{
+    SimChecker *c = x->c;
+    const SimFsLayout *L = c->L;
+    memset(c->refs, 0, c->bitset_bytes);
+    for (guint32 ino = 0; ino < L->ninodes; ino++) {
+        if (!c->inode_ok[ino])
+            continue;
+        const SimInode *in = &c->inodes[ino];
+        for (guint e = 0; e < MIN(in->next, SIM_INODE_EXTENTS); e++) {
+            for (guint32 k = 0; k < in->ext[e].len; k++) {
+                guint64 b = (guint64)in->ext[e].pblk + k;
+                if (b >= L->nblocks || bget(c->meta, b)) {
+                    finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), NOB,
+                            "inode %u references block %" G_GUINT64_FORMAT " outside the data area", ino, b);
+                    continue;
+                }
+                if (bget(c->refs, b)) {
+                    finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), sim_fs_itable_block(L, c->owner[b]),
+                            "block %" G_GUINT64_FORMAT " claimed by inodes %u and %u", b, c->owner[b], ino);
+                    continue;
+                }
+                bset(c->refs, b);
+                c->owner[b] = ino;
+            }
+        }
+    }
+}
+
+static void pass_bitmaps(Ctx *x)
+{
+    SimChecker *c = x->c;
+    const SimFsLayout *L = c->L;
+    static const SimBitmapBlock zero;
+    for (guint32 g = 0; g < L->ngroups; g++) {
+        const SimBitmapBlock *bm = meta_content(x, L->bbitmap + g, SIM_BT_BBITMAP);
+        if (!bm)
+            bm = &zero;
+        const guint8 *want = c->refs + (gsize)g * sizeof bm->bits, *meta = c->meta + (gsize)g * sizeof bm->bits;
+        for (gsize i = 0; i < sizeof bm->bits; i++) {
+            guint8 exp = want[i] | meta[i];
+            if (bm->bits[i] == exp)
+                continue;
+            guint diff = bm->bits[i] ^ exp, bit = (guint)__builtin_ctz(diff);
+            guint64 b = (guint64)g * SIM_BITS_PER_BITMAP + i * 8 + bit;
+            gboolean marked = (bm->bits[i] >> bit) & 1;
+            if (marked)
+                finding(x, SIM_OUT_CORRUPT, L->bbitmap + g, NOB,
+                        "block bitmap differences: +%" G_GUINT64_FORMAT " (marked in use, referenced by no inode)", b);
+            else
+                finding(x, SIM_OUT_CORRUPT, L->bbitmap + g, sim_fs_itable_block(L, c->owner[b]),
+                        "block bitmap differences: -%" G_GUINT64_FORMAT " (in use by inode %u, marked free)", b,
+                        c->owner[b]);
+            break;
+        }
+    }
+    const SimBitmapBlock *ib = meta_content(x, L->ibitmap, SIM_BT_IBITMAP);
+    if (!ib)
+        ib = &zero;
+    guint32 reserved = SIM_FIRST_DIR_INO + L->ndirs;
+    for (guint32 ino = 0; ino < L->ninodes; ino++) {
+        gboolean marked = bget(ib->bits, ino), used = ino < SIM_ROOT_INO ? TRUE : c->inode_ok[ino];
+        if (ino < reserved && ino >= SIM_ROOT_INO && !used) {
+            finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), NOB, "%s inode %u is not in use",
+                    ino == SIM_ROOT_INO ? "root directory" : "directory", ino);
+            continue;
+        }
+        if (marked != used) {
+            finding(x, SIM_OUT_CORRUPT, L->ibitmap, sim_fs_itable_block(L, ino),
+                    "inode bitmap differences: %c%u (inode %s, marked %s)", used ? '-' : '+', ino,
+                    used ? "in use" : "free", marked ? "in use" : "free");
+            break;
+        }
+    }
+}
+
+/* Directory entries: each points to an in-use inode; count links. */
+static void pass_dirs(Ctx *x)
+{
+    SimChecker *c = x->c;
+    const SimFsLayout *L = c->L;
+    memset(c->nlinks, 0, sizeof(guint32) * L->ninodes);
+    for (guint32 dir = SIM_ROOT_INO; dir < SIM_FIRST_DIR_INO + L->ndirs; dir++) {
+        if (!c->inode_ok[dir])
+            continue;
+        const SimInode *din = &c->inodes[dir];
+        for (guint e = 0; e < MIN(din->next, SIM_INODE_EXTENTS); e++) {
+            for (guint32 k = 0; k < din->ext[e].len; k++) {
+                guint64 b = (guint64)din->ext[e].pblk + k;
+                if (b >= L->nblocks || bget(c->meta, b))
+                    continue;
+                const SimDirBlock *db = meta_content(x, b, SIM_BT_DIR);
+                if (!db)
+                    continue;
+                for (guint s = 0; s < SIM_DIR_SLOTS; s++) {
+                    guint32 ino = db->e[s].ino;
+                    if (!ino)
+                        continue;
+                    if (ino >= L->ninodes || !c->inode_ok[ino]) {
+                        finding(x, SIM_OUT_CORRUPT, b, ino < L->ninodes ? sim_fs_itable_block(L, ino) : NOB,
+                                "entry '%s' in directory inode %u points to free inode %u",
+                                sim_fs_name(c->fs, db->e[s].name), dir, ino);
+                        continue;
+                    }
+                    c->nlinks[ino]++;
+                }
+            }
+        }
+    }
+    for (guint32 ino = SIM_FIRST_DIR_INO + L->ndirs; ino < L->ninodes; ino++) {
+        if (!c->inode_ok[ino] || c->inodes[ino].is_dir)
+            continue;
+        if (c->inodes[ino].links != c->nlinks[ino])
+            finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), NOB,
+                    c->nlinks[ino] ? "inode %u has link count %u but %u directory entries"
+                                   : "unattached inode %u (link count %u, %u entries)",
+                    ino, c->inodes[ino].links, c->nlinks[ino]);
+    }
+}
+
+static guint32 map_block(const SimInode *in, guint32 lblk)
+{
+    for (guint e = 0; e < MIN(in->next, SIM_INODE_EXTENTS); e++)
+        if (lblk >= in->ext[e].lblk && lblk < in->ext[e].lblk + in->ext[e].len)
+            return in->ext[e].pblk + (lblk - in->ext[e].lblk);
+    return 0;
+}
+
+/* Data: every block within a file's size holds that file's data. */
+static void pass_data(Ctx *x)
+{
+    SimChecker *c = x->c;
+    const SimFsLayout *L = c->L;
+    for (guint32 ino = SIM_FIRST_DIR_INO + L->ndirs; ino < L->ninodes; ino++) {
+        if (!c->inode_ok[ino] || c->inodes[ino].is_dir)
+            continue;
+        const SimInode *in = &c->inodes[ino];
+        guint32 nb = (guint32)((in->size + SIM_BLOCK_SIZE - 1) / SIM_BLOCK_SIZE);
+        for (guint32 l = 0; l < nb; l++) {
+            guint32 b = map_block(in, l);
+            if (!b || b >= L->nblocks)
+                continue;                      /* hole */
+            SimToken t = sim_recovery_get(x->r, x->m, b);
+            const SimVer *v = sim_content_get(c->C, sim_token_base(t));
+            if (!sim_token_is_torn(t) && v->type == SIM_BT_DATA && v->u.data.ino == ino &&
+                v->u.data.igen == in->igen && v->u.data.lblk == l)
+                continue;
+            finding(x, SIM_OUT_STALE_DATA, b, NOB, "inode %u block %u (disk block %u) shows %s%s", ino, l, b,
+                    sim_token_is_torn(t) ? "torn " : "",
+                    t == 0 ? "zeroes never written to it"
+                    : v->type == SIM_BT_DATA ? (v->u.data.ino == ino ? "data of an earlier incarnation"
+                                                                      : "another file's old data")
+                                             : sim_blk_type_name(v->type));
+            break;
+        }
+    }
+}
+
+static guint32 dir_find(Ctx *x, guint32 dir, guint32 name, guint64 *where)
+{
+    SimChecker *c = x->c;
+    if (!c->inode_ok[dir])
+        return 0;
+    const SimInode *din = &c->inodes[dir];
+    for (guint e = 0; e < MIN(din->next, SIM_INODE_EXTENTS); e++)
+        for (guint32 k = 0; k < din->ext[e].len; k++) {
+            guint64 b = (guint64)din->ext[e].pblk + k;
+            if (b >= c->L->nblocks)
+                continue;
+            SimToken t = sim_recovery_get(x->r, x->m, b);
+            const SimVer *v = sim_content_get(c->C, sim_token_base(t));
+            if (sim_token_is_torn(t) || v->type != SIM_BT_DIR)
+                continue;
+            const SimDirBlock *db = v->u.snap;
+            for (guint s = 0; s < SIM_DIR_SLOTS; s++)
+                if (db->e[s].ino && db->e[s].name == name) {
+                    *where = b;
+                    return db->e[s].ino;
+                }
+        }
+    return 0;
+}
+
+/* The oracle: what acknowledged fsyncs promised is there. */
+static void pass_promises(Ctx *x, GPtrArray *promises)
+{
+    SimChecker *c = x->c;
+    for (guint i = 0; promises && i < promises->len; i++) {
+        const SimPromise *p = g_ptr_array_index(promises, i);
+        const char *nm = sim_fs_name(c->fs, p->name);
+        guint32 dnum = p->dir_ino - SIM_FIRST_DIR_INO;
+        guint64 where = NOB;
+        guint32 ino = dir_find(x, p->dir_ino, p->name, &where);
+        if (ino != p->ino || !c->inode_ok[ino] || c->inodes[ino].igen != p->igen) {
+            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, p->ino), where,
+                    "fsync of d%u/%s returned at %.6fs but the file is missing", dnum, nm, sim_time_to_s(p->t_ack));
+            continue;
+        }
+        const SimInode *in = &c->inodes[ino];
+        if (in->size < p->size) {
+            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, ino), NOB,
+                    "fsync of d%u/%s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
+                    dnum, nm, sim_time_to_s(p->t_ack), p->size, in->size);
+            continue;
+        }
+        for (guint32 l = 0; l < p->wgen->len; l++) {
+            guint32 want = g_array_index(p->wgen, guint32, l);
+            if (!want)
+                continue;
+            guint32 b = map_block(in, l);
+            SimToken t = b ? sim_recovery_get(x->r, x->m, b) : 0;
+            const SimVer *v = sim_content_get(c->C, sim_token_base(t));
+            if (b && !sim_token_is_torn(t) && v->type == SIM_BT_DATA && v->u.data.ino == ino &&
+                v->u.data.igen == p->igen && v->u.data.lblk == l && v->u.data.wgen >= want)
+                continue;
+            finding(x, SIM_OUT_LOST_FSYNC, b ? b : NOB, NOB,
+                    "fsync of d%u/%s returned at %.6fs: block %u lacks write %u%s", dnum, nm,
+                    sim_time_to_s(p->t_ack), l, want,
+                    v->type == SIM_BT_DATA && v->u.data.ino == ino ? " (holds an older write)" : "");
+            break;
+        }
+    }
+}
+
+SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                               GString *reason)
+{
+    Ctx x = { c, m, r, SIM_OUT_CONSISTENT, reason };
+    if (reason)
+        g_string_truncate(reason, 0);
+    if (r->refused) {
+        if (reason)
+            g_string_printf(reason, "recovery refused: %s", r->why);
+        return SIM_OUT_UNMOUNTABLE;
+    }
+    pass_inodes(&x);
+    pass_blocks(&x);
+    pass_bitmaps(&x);
+    pass_dirs(&x);
+    if (x.worst < SIM_OUT_STALE_DATA)
+        pass_data(&x);
+    if (x.worst < SIM_OUT_LOST_FSYNC)
+        pass_promises(&x, promises);
+    return x.worst;
+}
+
+SimOutcome sim_check_image(SimChecker *c, const SimMedia *m, GPtrArray *promises, GString *reason)
+{
+    sim_recover(c->L, c->C, m, &c->rec);
+    return sim_check_recovered(c, m, &c->rec, promises, reason);
+}

@@ -1,0 +1,221 @@
+/* sim/crash/eval.c - the piecewise-constant outcome of a power cut over a run.
+ *
+ * Listening to the media and to the fsync oracle, the evaluator re-judges
+ * the durable image after each change and appends an interval whenever the
+ * (outcome, reason) pair changes. A change that provably cannot alter the
+ * result is skipped: a log position the last recovery did not depend on, or
+ * a home block that replay overwrites anyway.
+ */
+#include "crash.h"
+#include <stdio.h>
+
+typedef struct { SimTime t; guint32 reason; guint8 outcome; } Piece;
+
+struct SimCrashEval {
+    SimWorld   *w;
+    SimFs      *fs;
+    SimMedia   *m;
+    const SimFsLayout *L;
+    SimChecker *chk;
+    SimRecovery rec;
+    SimTime     from, end;
+    gboolean    active, finished, rec_valid;
+    GArray     *pieces;        /* Piece, by time */
+    GPtrArray  *reasons;       /* interned; [0] = "" */
+    GHashTable *reason_ids;
+    GString    *scratch;
+    guint64     evals, skipped;
+    gboolean    noskip;       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
+};
+
+static guint32 intern(SimCrashEval *e, const char *s)
+{
+    gpointer v;
+    if (g_hash_table_lookup_extended(e->reason_ids, s, NULL, &v))
+        return GPOINTER_TO_UINT(v);
+    char *k = g_strdup(s);
+    g_ptr_array_add(e->reasons, k);
+    g_hash_table_insert(e->reason_ids, k, GUINT_TO_POINTER(e->reasons->len - 1));
+    return e->reasons->len - 1;
+}
+
+static void judge(SimCrashEval *e, gboolean recover)
+{
+    if (recover || !e->rec_valid) {
+        sim_recover(e->L, sim_fs_content(e->fs), e->m, &e->rec);
+        e->rec_valid = TRUE;
+    }
+    GPtrArray *pr = sim_fs_promises(e->fs);
+    SimOutcome o = sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
+    g_ptr_array_free(pr, TRUE);
+    e->evals++;
+    if (g_getenv("PCDEBUG") && e->evals % 500 == 0)
+        fprintf(stderr, "t=%.6f start=%u seq=%u replayed T%u..T%u (%u blocks) stop=%u why=%s -> %d %s\n", sim_time_to_s(sim_now(e->w)), e->rec.start, e->rec.sequence, e->rec.first_tid, e->rec.last_tid, e->rec.replay->len, e->rec.stop_pos, e->rec.why, o, e->scratch->str);
+    guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
+    SimTime now = sim_now(e->w);
+    if (e->pieces->len) {
+        Piece *last = &g_array_index(e->pieces, Piece, e->pieces->len - 1);
+        if (last->outcome == o && last->reason == rid)
+            return;
+        if (last->t == now) {                 /* several changes at one instant: the last counts */
+            last->outcome = o;
+            last->reason = rid;
+            if (e->pieces->len > 1) {
+                Piece *prev = last - 1;
+                if (prev->outcome == o && prev->reason == rid)
+                    g_array_set_size(e->pieces, e->pieces->len - 1);
+            }
+            return;
+        }
+    }
+    Piece p = { now, rid, (guint8)o };
+    g_array_append_val(e->pieces, p);
+}
+
+static gboolean pos_relevant(const SimRecovery *r, guint32 pos)
+{
+    guint lo = 0, hi = r->relevant->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        guint32 v = g_array_index(r->relevant, guint32, mid);
+        if (v == pos)
+            return TRUE;
+        if (v < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return FALSE;
+}
+
+static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_tok)
+{
+    SimCrashEval *e = ud;
+    if (!e->active)
+        return;
+    if (e->noskip) {
+        judge(e, TRUE);
+        return;
+    }
+    const SimFsLayout *L = e->L;
+    if (block >= L->nblocks) {
+        e->skipped++;
+        return;
+    }
+    if (e->rec_valid && e->rec.refused && block != L->jstart) {
+        e->skipped++;                        /* refused whatever else is on the disk */
+        return;
+    }
+    if (block >= L->jstart && block < L->jstart + L->jblocks) {
+        guint32 pos = (guint32)(block - L->jstart);
+        if (pos != 0 && e->rec_valid && !e->rec.clean && !e->rec.refused && !pos_relevant(&e->rec, pos)) {
+            e->skipped++;
+            return;
+        }
+        if (pos != 0 && e->rec_valid && e->rec.clean) {
+            e->skipped++;                    /* a clean journal is not read past its superblock */
+            return;
+        }
+        judge(e, TRUE);
+        return;
+    }
+    if (e->rec_valid && sim_recovery_find(&e->rec, block)) {
+        e->skipped++;                        /* replay overwrites it */
+        return;
+    }
+    judge(e, FALSE);
+}
+
+static void on_oracle(gpointer ud)
+{
+    SimCrashEval *e = ud;
+    if (e->active && !(e->rec_valid && e->rec.refused))
+        judge(e, FALSE);
+}
+
+static void start_event(SimWorld *w, gpointer obj, gint64 arg)
+{
+    SimCrashEval *e = obj;
+    e->active = TRUE;
+    judge(e, TRUE);
+}
+
+SimCrashEval *sim_crash_eval_new(SimWorld *w, SimFs *fs, SimMedia *m, SimTime from)
+{
+    SimCrashEval *e = g_new0(SimCrashEval, 1);
+    e->w = w;
+    e->fs = fs;
+    e->m = m;
+    e->L = sim_fs_layout(fs);
+    e->chk = sim_checker_new(fs);
+    sim_recovery_init(&e->rec);
+    e->from = from;
+    e->noskip = g_getenv("POWERCUT_EVAL_NOSKIP") != NULL;
+    e->pieces = g_array_new(FALSE, FALSE, sizeof(Piece));
+    e->reasons = g_ptr_array_new_with_free_func(g_free);
+    e->reason_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    intern(e, "");
+    e->scratch = g_string_new(NULL);
+    sim_media_set_listener(m, on_media, e);
+    sim_fs_set_oracle_hook(fs, on_oracle, e);
+    sim_schedule_at(w, from, start_event, e, 0);
+    return e;
+}
+
+void sim_crash_eval_free(SimCrashEval *e)
+{
+    if (!e)
+        return;
+    sim_checker_free(e->chk);
+    sim_recovery_clear(&e->rec);
+    g_array_free(e->pieces, TRUE);
+    g_hash_table_destroy(e->reason_ids);
+    g_ptr_array_free(e->reasons, TRUE);
+    g_string_free(e->scratch, TRUE);
+    g_free(e);
+}
+
+void sim_crash_eval_finish(SimCrashEval *e, SimTime end)
+{
+    e->active = FALSE;
+    e->finished = TRUE;
+    e->end = end;
+    sim_media_set_listener(e->m, NULL, NULL);
+    sim_fs_set_oracle_hook(e->fs, NULL, NULL);
+    g_assert(e->pieces->len > 0 && end > e->from);
+}
+
+SimOutcome sim_crash_eval_at(const SimCrashEval *e, SimTime t, const char **reason)
+{
+    g_assert(e->pieces->len > 0);
+    guint lo = 0, hi = e->pieces->len;        /* last piece with start <= t */
+    while (hi - lo > 1) {
+        guint mid = (lo + hi) / 2;
+        if (g_array_index(e->pieces, Piece, mid).t <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const Piece *p = &g_array_index(e->pieces, Piece, lo);
+    if (reason)
+        *reason = p->reason ? g_ptr_array_index(e->reasons, p->reason) : NULL;
+    return (SimOutcome)p->outcome;
+}
+
+void sim_crash_eval_fractions(const SimCrashEval *e, double frac[SIM_OUT_N])
+{
+    for (int i = 0; i < SIM_OUT_N; i++)
+        frac[i] = 0;
+    double span = (double)(e->end - e->from);
+    for (guint i = 0; i < e->pieces->len; i++) {
+        const Piece *p = &g_array_index(e->pieces, Piece, i);
+        SimTime a = MAX(p->t, e->from);
+        SimTime b = i + 1 < e->pieces->len ? g_array_index(e->pieces, Piece, i + 1).t : e->end;
+        b = MIN(b, e->end);
+        if (b > a)
+            frac[p->outcome] += (double)(b - a) / span;
+    }
+}
+
+guint64 sim_crash_eval_count(const SimCrashEval *e) { return e->evals; }
+guint64 sim_crash_eval_skipped(const SimCrashEval *e) { return e->skipped; }

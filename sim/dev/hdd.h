@@ -1,0 +1,39 @@
+/* sim/dev/hdd.h - a hard disk: mechanics (seek curve, rotation, zoned
+ * transfer), an NCQ host queue, and a write-back cache with a destage
+ * scheduler. Durable data lives in the device's SimMedia (d->media). */
+#pragma once
+#include "../blk/blk.h"
+#include "../blk/media.h"
+#include "../util/params.h"
+#include "wbcache.h"               /* SimDestagePolicy: shared with the RAID controller's cache */
+
+typedef struct {
+    gint64  capacity_gb;       /* GB (1e9 bytes) */
+    gint64  rpm;
+    gint64  cache_mb;          /* MiB; 0 = write-through (no volatile cache reported) */
+    gint    policy;            /* SimDestagePolicy */
+    gint64  window;            /* reorder window W (oldest W dirty entries); policy fifo forces 1 */
+    gint64  ncq_depth;         /* host queue depth */
+    double  high_water;        /* fraction of cache; destage even when busy above it */
+    double  idle_ms;           /* destage after the host interface has been idle this long */
+    double  seek_track_ms;     /* track-to-track seek */
+    double  seek_avg_ms;       /* average (1/3 stroke) seek */
+    double  seek_full_ms;      /* full-stroke seek */
+    double  outer_mb_s;        /* media rate at the outer zone, MB/s */
+    double  inner_mb_s;        /* media rate at the inner zone, MB/s */
+    gint64  zones;
+    double  iface_mb_s;        /* host interface rate (SATA 3: 600) */
+    double  cmd_overhead_us;   /* controller overhead per command */
+    gboolean fua;              /* FUA supported */
+    gint64  atomic_bytes;      /* power-fail atomic unit: 512 or 4096 */
+} SimHddCfg;
+
+extern const SimSchema sim_hdd_schema;
+
+/* Checks what the schema's ranges cannot express (atomic_bytes is 512 or
+ * 4096; the seek times and zone rates are ordered). The message is one
+ * line, e.g. "device.atomic_bytes: 1000 is not allowed (512 or 4096)". */
+gboolean   sim_hdd_cfg_validate(const SimHddCfg *cfg, GError **error);
+
+/* The device owns its media (d->media), created with capacity_gb's blocks. */
+SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg);

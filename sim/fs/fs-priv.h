@@ -1,0 +1,108 @@
+/* sim/fs/fs-priv.h - the file system's internal state, shared by fs.c and
+ * journal.c. Nothing outside sim/fs includes it. */
+#pragma once
+#include "fs.h"
+#include "../blk/media.h"
+
+typedef struct { void (*fn)(SimFs *fs, gpointer ctx); gpointer ctx; } FsWaiter;
+
+/* A cached metadata block (buffer_head + journal_head). Its content is the
+ * current, possibly uncommitted, state; versions are frozen snapshots. */
+typedef struct {
+    guint32  block;
+    guint8   type;            /* SimBlkType */
+    gpointer content;         /* SimItableBlock / SimDirBlock / SimBitmapBlock */
+    guint32  jtid;            /* running/committing transaction holding it, 0 none */
+    guint32  cp_tid;          /* transaction whose checkpoint list holds it, 0 none */
+    SimToken committed;       /* latest committed version (what checkpoint writes) */
+    SimTime  committed_at;
+    gboolean home_inflight;
+} FsBuf;
+
+typedef struct {
+    guint32 wgen;             /* write generation of the page's current content */
+    guint32 pblk;             /* 0: not allocated */
+    guint8  dirty;
+    guint8  inflight;         /* writes of this page in flight */
+    SimTime dirtied;
+} FsPage;
+
+typedef struct {
+    GArray  *pages;           /* FsPage per file block */
+    guint32  sync_tid, datasync_tid;
+    guint32  ordered_tid;     /* transaction whose ordered list holds it */
+    guint    inflight;        /* data writes in flight */
+    GArray  *idle_waiters;    /* FsWaiter: run when inflight drops to 0 */
+    guint32  dir_ino, name;   /* its (only) entry */
+    GHashTable *dir;          /* directories: name id -> (lblk << 8 | slot) + 1 */
+} FsInodeMem;
+
+typedef enum { TX_RUNNING, TX_COMMITTING, TX_COMMITTED } TxState;
+
+typedef struct {
+    guint32 tid;
+    TxState state;
+    GArray *bufs;             /* guint32 blocks in this transaction */
+    GArray *toks;             /* SimToken: each buffer's frozen version (at commit) */
+    GArray *ordered;          /* guint32 inodes with newly allocated data */
+    GArray *freed;            /* guint32 blocks freed (reusable after commit) */
+    GArray *commit_waiters;   /* FsWaiter */
+    guint32 log_start, log_blocks;
+    guint   pending;          /* I/Os of the commit in flight */
+    guint   cp_count;         /* buffers still on its checkpoint list */
+    gboolean commit_requested, flush_sent, timer_set;
+} FsTxn;
+
+struct SimFs {
+    SimWorld   *w;
+    SimFsCfg    cfg;
+    SimBlkDev  *dev;
+    SimFsLayout L;
+    SimContent *content;
+    GHashTable *name_ids;     /* char* -> id */
+    GPtrArray  *names;        /* id -> char* */
+    GHashTable *bufs;         /* block -> FsBuf* */
+    FsInodeMem *im;           /* per inode */
+    guint8     *notreuse;     /* bitset: freed in an uncommitted transaction */
+    guint32     alloc_cursor, inode_cursor;
+    /* journal */
+    GQueue      txns;         /* FsTxn*: checkpoint-pending, committing, running (tid order) */
+    FsTxn      *running, *committing;
+    guint32     next_tid;
+    guint32     head, tail, tail_tid;   /* log positions 1..jblocks-1 */
+    guint32     used;         /* log blocks between tail and head */
+    gboolean    kick_pending;
+    gboolean    jsb_clean;    /* on-disk journal superblock says s_start = 0 */
+    gboolean    checkpointing;
+    guint       cp_pending;   /* checkpoint writes (+1 while submitting) */
+    GArray     *space_waiters;/* FsWaiter: commits waiting for log space */
+    /* oracle */
+    GHashTable *promises;     /* ino -> SimPromise* */
+    SimFsHook   oracle_fn;
+    gpointer    oracle_ud;
+    SimFsStats  st;
+    guint64     next_io_id;
+};
+
+/* fs.c */
+FsBuf   *fs_buf(SimFs *fs, guint32 block);
+SimToken fs_snapshot(SimFs *fs, FsBuf *b, guint32 tid);
+void     fs_submit(SimFs *fs, SimIoOp op, guint32 flags, guint64 block, guint32 n, const SimToken *toks,
+                   SimOrigin origin, guint32 tid, SimIoDoneFn done, gpointer priv);
+void     fs_waiters_run(SimFs *fs, GArray *waiters);
+void     fs_write_inode_pages(SimFs *fs, guint32 ino, SimOrigin origin, guint32 tid, FsTxn *t);
+void     fs_release_freed(SimFs *fs, FsTxn *t);
+
+/* journal.c */
+void     jrnl_init(SimFs *fs);
+void     jrnl_free(SimFs *fs);
+void     jrnl_dirty(SimFs *fs, FsBuf *b);              /* join the running transaction */
+void     jrnl_add_ordered(SimFs *fs, guint32 ino);
+void     jrnl_add_freed(SimFs *fs, guint32 block);
+/* Make transaction tid durable-committed; fn runs when its commit record has
+ * completed (at once, from an event, if it already has). *flush_sent tells
+ * whether that commit's flush was already issued before this call. */
+void     jrnl_wait_commit(SimFs *fs, guint32 tid, void (*fn)(SimFs *, gpointer), gpointer ctx,
+                          gboolean *needs_barrier);
+void     jrnl_writeback(SimFs *fs);                     /* periodic metadata writeback */
+guint32  jrnl_running_tid(SimFs *fs);

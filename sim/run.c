@@ -1,0 +1,292 @@
+/* sim/run.c - cases -> runs -> trials -> results. */
+#include "run.h"
+#include "crash/crash.h"
+#include "fs/runner.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_NOTES 5
+
+typedef struct {
+    SimLuaWorkload *lw;
+} LuaGen;
+
+static gboolean lua_gen(gpointer ud, guint thread, guint64 iteration, GArray *ops, GError **error)
+{
+    LuaGen *g = ud;
+    return sim_lua_workload_next(g->lw, thread, iteration, ops, error);
+}
+
+void sim_run_out_clear(SimRunOut *o)
+{
+    if (o->op_lat_ms)
+        g_array_free(o->op_lat_ms, TRUE);
+    if (o->fsync_lat_ms)
+        g_array_free(o->fsync_lat_ms, TRUE);
+    if (o->notes)
+        g_ptr_array_free(o->notes, TRUE);
+    g_clear_error(&o->error);
+    memset(o, 0, sizeof *o);
+}
+
+static void note_free(gpointer p)
+{
+    SimTrialNote *n = p;
+    g_free(n->reason);
+    g_free(n);
+}
+
+void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                 gboolean evaluate, SimRunOut *out)
+{
+    memset(out, 0, sizeof *out);
+    out->notes = g_ptr_array_new_with_free_func(note_free);
+    SimWorld *w = sim_world_new(seed, run);
+    SimBlkDev *hdd = sim_hdd_new(w, &cs->dev);
+    SimBlkDev *q = sim_blkq_new(w, hdd);
+    SimFs *fs = sim_fs_new(w, &cs->fs, q, hdd->media, (guint)cs->wl.dirs);
+    SimTime from = sim_time_from_s(cs->run.crash_from_s), until = sim_time_from_s(cs->run.duration_s);
+    SimCrashEval *ev = evaluate ? sim_crash_eval_new(w, fs, hdd->media, from) : NULL;
+    LuaGen lg = { NULL };
+    if (cs->wl.kind == SIM_WL_LUA) {
+        lg.lw = sim_lua_workload_new(sc, cs, seed, run, &out->error);
+        if (!lg.lw)
+            goto done;
+    }
+    SimRunner *rn = sim_runner_new(w, fs, &cs->wl, lg.lw ? lua_gen : NULL, &lg, until);
+    sim_world_run(w, until);
+    const SimRunnerStats *st = sim_runner_stats(rn);
+    if (st->error)
+        out->error = g_error_copy(st->error);
+    out->ops = st->ops;
+    out->bytes = st->bytes;
+    out->fsyncs = st->fsyncs;
+    out->errors = st->errors;
+    out->op_lat_ms = g_array_copy(st->op_lat_ms);
+    out->fsync_lat_ms = g_array_copy(st->fsync_lat_ms);
+    out->sim_seconds = sim_time_to_s(until);
+    out->events = w->dispatched;
+    if (hdd->ops->get_stats)
+        hdd->ops->get_stats(hdd, &out->dev);
+    sim_runner_free(rn);
+    if (ev) {
+        sim_crash_eval_finish(ev, until);
+        sim_crash_eval_fractions(ev, out->frac);
+        out->evals = sim_crash_eval_count(ev);
+        out->skipped = sim_crash_eval_skipped(ev);
+        /* sampled cuts, uniform in [from, until): answered from the record */
+        SimRng *rng = sim_world_rng(w, "cuts");
+        for (guint64 k = 0; k < trials; k++) {
+            SimTime t = from + (SimTime)sim_rng_below(rng, (guint64)(until - from));
+            const char *why = NULL;
+            SimOutcome o = sim_crash_eval_at(ev, t, &why);
+            out->counts[o]++;
+            if (o != SIM_OUT_CONSISTENT && out->notes->len < MAX_NOTES) {
+                SimTrialNote *n = g_new0(SimTrialNote, 1);
+                n->run = run;
+                n->trial = k;
+                n->t = t;
+                n->outcome = o;
+                n->reason = g_strdup(why);
+                g_ptr_array_add(out->notes, n);
+            }
+        }
+        out->trials = trials;
+        sim_crash_eval_free(ev);
+    }
+done:
+    if (lg.lw)
+        sim_lua_workload_free(lg.lw);
+    sim_fs_free(fs);
+    sim_blkdev_free(q);
+    sim_blkdev_free(hdd);
+    g_assert(sim_world_check(w));
+    sim_world_free(w);
+}
+
+/* ---- the pool -------------------------------------------------------------- */
+
+typedef struct {
+    const SimScenario *sc;
+    const SimCaseSpec *cs;
+    guint64 seed, trials;
+    guint run;
+    SimRunOut out;
+} Task;
+
+typedef struct {
+    GMutex   lock;
+    guint    done, total;
+    gboolean progress;
+    gint64   t0;
+} Progress;
+
+static void progress_draw(Progress *p)
+{
+    double frac = p->total ? (double)p->done / p->total : 1;
+    double el = (g_get_monotonic_time() - p->t0) / 1e6;
+    double eta = p->done ? el / p->done * (p->total - p->done) : 0;
+    int width = 30, fill = (int)(frac * width);
+    fprintf(stderr, "\r[%.*s%*s] %u/%u runs  %3.0f%%  ETA %4.0fs", fill, "##############################",
+            width - fill, "", p->done, p->total, frac * 100, eta);
+    if (p->done == p->total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static void worker(gpointer data, gpointer user)
+{
+    Task *t = data;
+    Progress *p = user;
+    sim_run_one(t->sc, t->cs, t->seed, t->run, t->trials, TRUE, &t->out);
+    g_mutex_lock(&p->lock);
+    p->done++;
+    if (p->progress)
+        progress_draw(p);
+    g_mutex_unlock(&p->lock);
+}
+
+static gboolean case_selected(const SimRunOpts *o, const char *name)
+{
+    if (!o->cases)
+        return TRUE;
+    for (char **c = o->cases; *c; c++)
+        if (strcmp(*c, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
+{
+    for (guint i = 0; i < s->n; i++) {
+        const SimParam *p = &s->params[i];
+        g_autofree char *v = sim_params_value_str(p, cfg);
+        g_autofree char *k = g_strdup_printf("%s.%s", prefix, p->name);
+        SimParamValueKind kind = p->type == SIM_PT_BOOL                             ? SIM_PV_BOOL
+                                 : p->type == SIM_PT_INT || p->type == SIM_PT_DOUBLE ? SIM_PV_NUMBER
+                                                                                      : SIM_PV_STRING;
+        sim_case_result_add_param(cr, k, v, kind);
+    }
+}
+
+static int cmp_double(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void aggregate(SimCaseResult *cr, const SimCaseSpec *cs, Task *tasks, guint runs)
+{
+    GArray *ol = g_array_new(FALSE, FALSE, sizeof(double)), *fl = g_array_new(FALSE, FALSE, sizeof(double));
+    guint64 ops = 0, bytes = 0, fsyncs = 0;
+    double pinc = 0;
+    for (guint r = 0; r < runs; r++) {
+        SimRunOut *o = &tasks[r].out;
+        cr->trials += o->trials;
+        for (int k = 0; k < SIM_OUT_N; k++)
+            cr->outcomes[k] += o->counts[k];
+        cr->run_trials[r] = o->trials;
+        cr->run_corrupt[r] = o->counts[SIM_OUT_CORRUPT] + o->counts[SIM_OUT_UNMOUNTABLE];
+        cr->run_lost[r] = o->counts[SIM_OUT_LOST_FSYNC];
+        cr->run_pinc[r] = o->frac[SIM_OUT_CORRUPT] + o->frac[SIM_OUT_UNMOUNTABLE];
+        pinc += cr->run_pinc[r];
+        ops += o->ops;
+        bytes += o->bytes;
+        fsyncs += o->fsyncs;
+        cr->sim_seconds += o->sim_seconds;
+        g_array_append_vals(ol, o->op_lat_ms->data, o->op_lat_ms->len);
+        g_array_append_vals(fl, o->fsync_lat_ms->data, o->fsync_lat_ms->len);
+        SimDevStats *d = &cr->dev, *s = &o->dev;
+        d->reads += s->reads;
+        d->writes += s->writes;
+        d->flushes += s->flushes;
+        d->fua_writes += s->fua_writes;
+        d->write_blocks += s->write_blocks;
+        d->media_writes += s->media_writes;
+        d->media_blocks += s->media_blocks;
+        d->media_reads += s->media_reads;
+        d->cache_hits += s->cache_hits;
+        d->max_dirty_blocks = MAX(d->max_dirty_blocks, s->max_dirty_blocks);
+        d->cache_full_waits += s->cache_full_waits;
+        d->busy_ns += s->busy_ns;
+        for (guint i = 0; i < o->notes->len && cr->notes->len < MAX_NOTES; i++) {
+            SimTrialNote *n = g_ptr_array_index(o->notes, i);
+            sim_case_result_add_note(cr, n->run, n->trial, n->t, n->outcome, n->reason);
+        }
+    }
+    cr->p_inc = runs ? pinc / runs : 0;
+    double secs = cr->sim_seconds;
+    cr->ops_per_s = secs > 0 ? ops / secs : 0;
+    cr->mb_per_s = secs > 0 ? bytes / 1e6 / secs : 0;
+    cr->fsyncs_per_s = secs > 0 ? fsyncs / secs : 0;
+    g_array_sort(ol, cmp_double);
+    g_array_sort(fl, cmp_double);
+    cr->op_p50_ms = sim_stats_quantile((double *)ol->data, ol->len, 0.50);
+    cr->op_p99_ms = sim_stats_quantile((double *)ol->data, ol->len, 0.99);
+    cr->fsync_p50_ms = sim_stats_quantile((double *)fl->data, fl->len, 0.50);
+    cr->fsync_p99_ms = sim_stats_quantile((double *)fl->data, fl->len, 0.99);
+    g_array_free(ol, TRUE);
+    g_array_free(fl, TRUE);
+    (void)cs;
+}
+
+SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError **error)
+{
+    g_autoptr(SimResults) res = sim_results_new(sc->path, o->seed);
+    GPtrArray *sel = g_ptr_array_new();
+    for (guint i = 0; i < sc->cases->len; i++) {
+        SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
+        if (case_selected(o, cs->name))
+            g_ptr_array_add(sel, cs);
+    }
+    guint total = 0;
+    for (guint i = 0; i < sel->len; i++)
+        total += ((SimCaseSpec *)g_ptr_array_index(sel, i))->run.runs;
+    Task **tasks = g_new0(Task *, sel->len);
+    Progress prog = { .total = total, .progress = o->progress, .t0 = g_get_monotonic_time() };
+    g_mutex_init(&prog.lock);
+    GThreadPool *pool = g_thread_pool_new(worker, &prog, MAX(1, o->jobs), TRUE, NULL);
+    for (guint i = 0; i < sel->len; i++) {
+        SimCaseSpec *cs = g_ptr_array_index(sel, i);
+        guint runs = (guint)cs->run.runs;
+        guint64 trials = o->trials >= 0 ? (guint64)o->trials : (guint64)cs->run.trials;
+        tasks[i] = g_new0(Task, runs);
+        for (guint r = 0; r < runs; r++) {
+            Task *t = &tasks[i][r];
+            t->sc = sc;
+            t->cs = cs;
+            t->seed = o->seed;
+            t->run = r;
+            t->trials = trials / runs + (r < trials % runs ? 1 : 0);
+            g_thread_pool_push(pool, t, NULL);
+        }
+    }
+    g_thread_pool_free(pool, FALSE, TRUE);
+    g_mutex_clear(&prog.lock);
+    gboolean ok = TRUE;
+    for (guint i = 0; i < sel->len; i++) {
+        SimCaseSpec *cs = g_ptr_array_index(sel, i);
+        guint runs = (guint)cs->run.runs;
+        for (guint r = 0; r < runs && ok; r++)
+            if (tasks[i][r].out.error) {
+                g_propagate_error(error, g_error_copy(tasks[i][r].out.error));
+                ok = FALSE;
+            }
+        if (ok) {
+            SimCaseResult *cr = sim_case_result_new(cs->name, runs);
+            echo_params(cr, &sim_run_schema, &cs->run, "run");
+            echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
+            echo_params(cr, &sim_fs_schema, &cs->fs, "fs");
+            echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
+            aggregate(cr, cs, tasks[i], runs);
+            g_ptr_array_add(res->cases, cr);
+        }
+        for (guint r = 0; r < runs; r++)
+            sim_run_out_clear(&tasks[i][r].out);
+        g_free(tasks[i]);
+    }
+    g_free(tasks);
+    g_ptr_array_free(sel, TRUE);
+    return ok ? g_steal_pointer(&res) : NULL;
+}

@@ -1,0 +1,34 @@
+/* sim/run.h - run every case of a scenario: independent simulated runs in
+ * a thread pool, sampled power cuts answered from each run's piecewise
+ * outcome record, aggregated in a fixed order (results do not depend on
+ * --jobs). */
+#pragma once
+#include "script/script.h"
+#include "report/report.h"
+
+typedef struct {
+    guint64  seed;
+    guint    jobs;            /* worker threads, >= 1 */
+    gint64   trials;          /* override of run.trials, or -1 */
+    char   **cases;           /* only these case names (NULL-terminated), or NULL */
+    gboolean progress;        /* progress bar with ETA on stderr */
+} SimRunOpts;
+
+/* (transfer full) results, or NULL with error (a Lua workload failed). */
+SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError **error);
+
+/* One simulated run of a case, kept for tests and the benchmark. */
+typedef struct {
+    guint64  trials, counts[SIM_OUT_N];
+    double   frac[SIM_OUT_N];          /* exact time fractions of each outcome */
+    guint64  ops, bytes, fsyncs, errors, evals, skipped, events;
+    GArray  *op_lat_ms, *fsync_lat_ms;
+    SimDevStats dev;
+    double   sim_seconds;
+    GPtrArray *notes;                  /* SimTrialNote* (first few) */
+    GError  *error;
+} SimRunOut;
+
+void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                 gboolean evaluate, SimRunOut *out);
+void sim_run_out_clear(SimRunOut *o);

@@ -1,0 +1,1319 @@
+/* sim/script/script.c - the Lua host (see script.h).
+ *
+ * Layout: the sandbox (libraries, strict globals, require, load, random,
+ * instruction budget), protected calls and error messages, sim.params, the
+ * translation of scenario tables into SimCaseSpec through the parameter
+ * schemas, and Lua workloads.
+ *
+ * Longjmp rule: luaL_error/luaL_check* longjmp out of lua_CFunctions, so the
+ * C functions called from Lua do every check before taking a GLib resource,
+ * keep no g_autofree locals, and store what must outlive an error in the Host
+ * (freed with the state). The table-to-config code runs outside any Lua call
+ * and uses only non-raising accessors (raw gets, lua_next over tables, type
+ * tests); a Lua memory error there panics, like GLib's own out-of-memory.
+ */
+#include "script.h"
+#include "../core/sim.h"
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK(sim-script-error-quark, sim_script_error)
+
+#define BUDGET_INSNS 100000000ull   /* VM instructions per scenario load / ops call */
+#define MEMORY_LIMIT (1ull << 30)    /* bytes per Lua state */
+#define HOOK_STEP    10000          /* the count hook runs every HOOK_STEP instructions */
+#define MODULES_KEY  "powercut.modules"
+
+/* ---- the run schema ------------------------------------------------------ */
+
+static const SimParam run_params[] = {
+    { "trials", SIM_PT_INT, G_STRUCT_OFFSET(SimRunCfg, trials), NULL, "2000", 1, 1e9, NULL,
+      "sampled power cuts per case" },
+    { "runs", SIM_PT_INT, G_STRUCT_OFFSET(SimRunCfg, runs), NULL, "20", 1, 100000, NULL,
+      "independent simulated runs per case (the trials are spread over them)" },
+    { "duration_s", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRunCfg, duration_s), "s", "10", 1e-6, 1e7, NULL,
+      "simulated time per run" },
+    { "crash_from_s", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRunCfg, crash_from_s), "s", "1", 0, 1e7, NULL,
+      "power cuts are uniform in [crash_from_s, duration_s)" },
+};
+const SimSchema sim_run_schema = { "run", run_params, G_N_ELEMENTS(run_params), sizeof(SimRunCfg) };
+
+/* The configuration models of a case: scenario key, schema, place in SimCaseSpec. */
+typedef struct { const char *key; const SimSchema *schema; gsize off; } Model;
+enum { M_DEVICE, M_FS, M_WORKLOAD, M_RUN, M_N };
+static const Model models[M_N] = {
+    { "device", &sim_hdd_schema, G_STRUCT_OFFSET(SimCaseSpec, dev) },
+    { "fs", &sim_fs_schema, G_STRUCT_OFFSET(SimCaseSpec, fs) },
+    { "workload", &sim_workload_schema, G_STRUCT_OFFSET(SimCaseSpec, wl) },
+    { "run", &sim_run_schema, G_STRUCT_OFFSET(SimCaseSpec, run) },
+};
+#define CFG(cs, m) ((gpointer)((char *)(cs) + models[m].off))
+
+/* Keys handled outside the schemas, per table. */
+static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", NULL };
+static const char *const case_keys[] = { "name", "device", "fs", "workload", NULL };
+static const char *const device_keys[] = { "model", NULL };
+static const char *const workload_keys[] = { "ops", NULL };
+static const char *const no_keys[] = { NULL };
+static const char *const *const model_keys[M_N] = { device_keys, no_keys, workload_keys, no_keys };
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static gboolean in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Case-insensitive Levenshtein distance. */
+static guint edit_distance(const char *a, const char *b)
+{
+    gsize lb = strlen(b);
+    guint *row = g_new(guint, lb + 1);
+    for (gsize j = 0; j <= lb; j++)
+        row[j] = (guint)j;
+    for (gsize i = 1; a[i - 1]; i++) {
+        guint diag = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint up = row[j];
+            guint cost = g_ascii_tolower(a[i - 1]) != g_ascii_tolower(b[j - 1]);
+            row[j] = MIN(MIN(up + 1, row[j - 1] + 1), diag + cost);
+            diag = up;
+        }
+    }
+    guint d = row[lb];
+    g_free(row);
+    return d;
+}
+
+/* Did-you-mean: the closest candidate within distance 3, or NULL. */
+typedef struct { const char *best; guint d; } Suggest;
+static void suggest_add(Suggest *sg, const char *name, const char *cand)
+{
+    guint d = edit_distance(name, cand);
+    if (d <= 3 && (!sg->best || d < sg->d)) {
+        sg->best = cand;
+        sg->d = d;
+    }
+}
+
+/* One config error: "FILE: what". Returns FALSE. */
+static gboolean G_GNUC_PRINTF(3, 4) cfg_error(GError **error, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_CONFIG, "%s: %s", file, what);
+    return FALSE;
+}
+
+/* A Lua value for messages: `string "yes"`, `number 2.5`, `boolean true`, `table`. */
+static char *describe(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: return g_strdup_printf("string \"%s\"", lua_tostring(L, idx));
+    case LUA_TBOOLEAN: return g_strdup_printf("boolean %s", lua_toboolean(L, idx) ? "true" : "false");
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            return g_strdup_printf("number %lld", (long long)lua_tointeger(L, idx));
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup_printf("number %s", g_ascii_formatd(buf, sizeof buf, "%.14g", lua_tonumber(L, idx)));
+    default: return g_strdup(lua_typename(L, lua_type(L, idx)));
+    }
+}
+
+static char *read_file(const char *path, gsize *len, GError **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        g_set_error(error, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_IO, "%s: cannot open (%s)", path, g_strerror(e));
+        return NULL;
+    }
+    GString *s = g_string_new(NULL);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        g_string_append_len(s, buf, (gssize)n);
+    int e = ferror(f) ? errno : 0;
+    fclose(f);
+    if (e) {
+        g_string_free(s, TRUE);
+        g_set_error(error, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_IO, "%s: cannot read (%s)", path, g_strerror(e));
+        return NULL;
+    }
+    *len = s->len;
+    return g_string_free(s, FALSE);
+}
+
+/* The first comment block (line comments or one --[[ long comment ]]),
+ * without comment markers and separator lines; NULL if none. */
+static char *header_comment(const char *p)
+{
+    if (*p == '#')                                     /* #! line */
+        p += strcspn(p, "\n");
+    while (g_ascii_isspace(*p))
+        p++;
+    if (!g_str_has_prefix(p, "--"))
+        return NULL;
+    GString *out = g_string_new(NULL);
+    gsize eq = p[2] == '[' ? strspn(p + 3, "=") : 0;
+    if (p[2] == '[' && p[3 + eq] == '[') {             /* --[==[ ... ]==] */
+        g_autofree char *eqs = g_strnfill(eq, '=');
+        g_autofree char *close = g_strdup_printf("]%s]", eqs);
+        const char *b = p + 4 + eq, *e = strstr(b, close);
+        g_autofree char *body = g_strndup(b, e ? (gsize)(e - b) : strlen(b));
+        g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+        for (char **l = lines; *l; l++)
+            g_string_append_printf(out, "%s\n", g_strstrip(*l));
+    } else {
+        while (g_str_has_prefix(p, "--")) {
+            gsize n = strcspn(p, "\n");
+            g_autofree char *line = g_strndup(p + 2, n - 2);
+            g_strchomp(line);
+            if (line[strspn(line, "-=")] != '\0')       /* skip "-----" rulers */
+                g_string_append_printf(out, "%s\n", line[0] == ' ' ? line + 1 : line);
+            p += n;
+            if (*p == '\n')
+                p++;
+            while (*p == ' ' || *p == '\t')
+                p++;
+        }
+    }
+    while (out->len && g_ascii_isspace(out->str[0]))
+        g_string_erase(out, 0, 1);
+    while (out->len && g_ascii_isspace(out->str[out->len - 1]))
+        g_string_truncate(out, out->len - 1);
+    if (!out->len) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Push t[key] of the table at idx without metamethods; returns its type. */
+static int rawfield(lua_State *L, int idx, const char *key)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, key);
+    return lua_rawget(L, idx);
+}
+
+/* Split "NAME=VALUE"; FALSE if there is no '=' or NAME is empty. */
+static gboolean split_set(const char *set, char **name, const char **value)
+{
+    const char *eq = strchr(set, '=');
+    if (!eq || eq == set)
+        return FALSE;
+    *name = g_strndup(set, (gsize)(eq - set));
+    *value = eq + 1;
+    return TRUE;
+}
+
+/* ---- the host and the sandbox ------------------------------------------- */
+
+typedef struct {
+    char      *path;          /* scenario path */
+    char      *dir;           /* its directory; NULL for "." */
+    char      *lua_dir;       /* module directory or NULL */
+    char     **sets;          /* --set list (NULL-terminated) */
+    guint64    seed, run;
+    SimRng     rng;           /* math.random */
+    guint64    used;          /* instructions counted by the hook in this call */
+    gboolean   killed;        /* the budget ran out: every instruction now fails */
+    gsize      mem;           /* bytes allocated by the state */
+    gboolean   params_called;
+    GPtrArray *files;         /* loaded sources, scenario first (for messages) */
+    GPtrArray *pnames, *pvalues, *phelp;   /* sim.params declarations, sorted */
+    /* Lua workloads */
+    GArray    *ops;           /* where ctx methods record; NULL outside ops calls */
+    int        ctx_ref;
+    gint64     dirs;
+} Host;
+
+static Host *host_of(lua_State *L) { return *(Host **)lua_getextraspace(L); }
+
+static void host_free(Host *h)
+{
+    g_free(h->path);
+    g_free(h->dir);
+    g_free(h->lua_dir);
+    g_strfreev(h->sets);
+    g_ptr_array_unref(h->files);
+    g_clear_pointer(&h->pnames, g_ptr_array_unref);
+    g_clear_pointer(&h->pvalues, g_ptr_array_unref);
+    g_clear_pointer(&h->phelp, g_ptr_array_unref);
+    g_free(h);
+}
+
+static void sandbox_free(lua_State *L)
+{
+    if (!L)
+        return;
+    Host *h = host_of(L);
+    lua_close(L);
+    host_free(h);
+}
+
+/* The state's allocator: at most MEMORY_LIMIT bytes, then Lua's "not
+ * enough memory" error. */
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    Host *h = ud;
+    gsize old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        h->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && h->mem + (nsize - old) > MEMORY_LIMIT)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p)
+        h->mem = h->mem - old + nsize;
+    return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    Host *h = host_of(L);
+    if (!h->killed) {
+        h->used += HOOK_STEP;
+        if (h->used < BUDGET_INSNS)
+            return;
+        /* From now on fail at every instruction, so that a pcall in the
+         * script cannot swallow the kill (a coroutine's own hook still runs
+         * every HOOK_STEP, and fails as well). */
+        h->killed = TRUE;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    }
+    luaL_error(L, "did not finish (runaway loop?)");
+}
+
+/* Strict globals: reading or assigning a name that is not defined fails. */
+static int strict_index(lua_State *L)
+{
+    return luaL_error(L, "undeclared global '%s'", luaL_tolstring(L, 2, NULL));
+}
+
+static int strict_newindex(lua_State *L)
+{
+    return luaL_error(L, "assignment to undeclared global '%s' (use local)", luaL_tolstring(L, 2, NULL));
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to "t". */
+static int l_load(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n < 3)
+        lua_settop(L, 3);
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n < 3 ? 3 : n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int l_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = luaL_tolstring(L, i, &len);
+        if (i > 1)
+            fputc('\t', stderr);
+        fwrite(s, 1, len, stderr);
+        lua_pop(L, 1);
+    }
+    fputc('\n', stderr);
+    return 0;
+}
+
+/* math.random with Lua 5.4's semantics, drawing from the host's stream. */
+static int l_random(lua_State *L)
+{
+    SimRng *r = &host_of(L)->rng;
+    lua_Integer lo, up;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, (lua_Number)sim_rng_double(r));
+        return 1;
+    case 1:
+        lo = 1;
+        up = luaL_checkinteger(L, 1);
+        if (up == 0) {                       /* random(0): all bits random */
+            lua_pushinteger(L, (lua_Integer)sim_rng_u64(r));
+            return 1;
+        }
+        break;
+    case 2:
+        lo = luaL_checkinteger(L, 1);
+        up = luaL_checkinteger(L, 2);
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    luaL_argcheck(L, lo <= up, 1, "interval is empty");
+    lua_Unsigned range = (lua_Unsigned)up - (lua_Unsigned)lo;
+    lua_Unsigned x = range == G_MAXUINT64 ? sim_rng_u64(r) : sim_rng_below(r, range + 1);
+    lua_pushinteger(L, (lua_Integer)((lua_Unsigned)lo + x));
+    return 1;
+}
+
+/* math.randomseed([x [, y]]): deterministic; no argument restores the
+ * stream the script started with. */
+static int l_randomseed(lua_State *L)
+{
+    Host *h = host_of(L);
+    if (lua_isnone(L, 1)) {
+        sim_rng_seed(&h->rng, h->seed, h->run, "lua");
+        return 0;
+    }
+    guint64 x;
+    if (lua_isinteger(L, 1))
+        x = (guint64)lua_tointeger(L, 1);
+    else {
+        lua_Number n = luaL_checknumber(L, 1);
+        memcpy(&x, &n, sizeof x);
+    }
+    sim_rng_seed(&h->rng, x, (guint64)luaL_optinteger(L, 2, 0), "lua");
+    return 0;
+}
+
+static gboolean valid_module_name(const char *s)
+{
+    if (!*s || *s == '.')
+        return FALSE;
+    for (const char *p = s; *p; p++)
+        if (!(g_ascii_isalnum(*p) || *p == '_' || (*p == '.' && p[1] && p[1] != '.')))
+            return FALSE;
+    return TRUE;
+}
+
+/* Load text chunk `buf` named "@path" (skipping a #! line); pushes the
+ * function or the error message, returns the lua_load status. */
+static int load_text(lua_State *L, const char *buf, gsize len, const char *path)
+{
+    gsize skip = (len && buf[0] == '#') ? strcspn(buf, "\n") : 0;   /* keep the \n: line numbers */
+    lua_pushfstring(L, "@%s", path);
+    int st = luaL_loadbufferx(L, buf + skip, len - skip, lua_tostring(L, -1), "t");
+    lua_remove(L, -2);
+    return st;
+}
+
+/* require(name): <scenario dir>/NAME.lua, then <lua dir>/NAME.lua; dots in
+ * NAME are directory separators; results cached per state. */
+static int l_require(lua_State *L)
+{
+    Host *h = host_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    luaL_argcheck(L, valid_module_name(name), 1, "module names are letters, digits, '_' and '.' (no paths)");
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, MODULES_KEY);                    /* 2: cache */
+    if (lua_getfield(L, 2, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    const char *rel = luaL_gsub(L, name, ".", "/");
+    const char *cand[2];                              /* the strings stay on the stack */
+    int nc = 0;
+    cand[nc++] = h->dir ? lua_pushfstring(L, "%s/%s.lua", h->dir, rel) : lua_pushfstring(L, "%s.lua", rel);
+    if (h->lua_dir)
+        cand[nc++] = lua_pushfstring(L, "%s/%s.lua", h->lua_dir, rel);
+    const char *found = NULL;
+    for (int i = 0; i < nc && !found; i++)
+        if (g_file_test(cand[i], G_FILE_TEST_IS_REGULAR))
+            found = cand[i];
+    if (!found)
+        return luaL_error(L, "module '%s' not found (tried %s%s%s)", name, cand[0], nc > 1 ? ", " : "",
+                          nc > 1 ? cand[1] : "");
+    GError *err = NULL;
+    gsize len;
+    char *buf = read_file(found, &len, &err);
+    if (!buf) {
+        lua_pushstring(L, err->message);
+        g_error_free(err);
+        return lua_error(L);
+    }
+    g_ptr_array_add(h->files, g_strdup(found));
+    int st = load_text(L, buf, len, found);
+    g_free(buf);
+    if (st != LUA_OK)
+        return lua_error(L);
+    lua_pushstring(L, name);
+    lua_pushstring(L, found);
+    lua_call(L, 2, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 2, name);
+    return 1;
+}
+
+static int l_params(lua_State *L);
+
+/* Build the sandbox in a fresh state (run under lua_pcall). */
+static int sandbox_setup(lua_State *L)
+{
+    static const luaL_Reg libs[] = {
+        { LUA_GNAME, luaopen_base },         { LUA_TABLIBNAME, luaopen_table }, { LUA_STRLIBNAME, luaopen_string },
+        { LUA_MATHLIBNAME, luaopen_math },   { LUA_UTF8LIBNAME, luaopen_utf8 }, { LUA_COLIBNAME, luaopen_coroutine },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(libs); i++) {
+        luaL_requiref(L, libs[i].name, libs[i].func, 1);
+        lua_pop(L, 1);
+    }
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    lua_pushnil(L);
+    lua_setfield(L, g, "dofile");
+    lua_pushnil(L);
+    lua_setfield(L, g, "loadfile");
+    lua_getfield(L, g, "load");
+    lua_pushcclosure(L, l_load, 1);
+    lua_setfield(L, g, "load");
+    lua_pushcfunction(L, l_print);
+    lua_setfield(L, g, "print");
+    lua_pushcfunction(L, l_require);
+    lua_setfield(L, g, "require");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
+    lua_getfield(L, g, "math");
+    lua_pushcfunction(L, l_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, l_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    lua_newtable(L);                                  /* sim */
+    lua_pushcfunction(L, l_params);
+    lua_setfield(L, -2, "params");
+    lua_setfield(L, g, "sim");
+    lua_newtable(L);                                  /* strict globals, metatable locked */
+    lua_pushcfunction(L, strict_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, strict_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, g);
+    return 0;
+}
+
+static int panic(lua_State *L)
+{
+    g_error("Lua panic: %s", lua_tostring(L, -1));
+    return 0;
+}
+
+/* The message handler of every protected call: the message as a string;
+ * the traceback goes to the debug log. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    g_debug("%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* The error message at the top of the stack as a one-line GError starting
+ * with the file: long chunk names that Lua shortened to "...tail" get their
+ * full path back, messages without a position get the scenario's. */
+static void set_lua_error(lua_State *L, int code, const char *what, GError **error)
+{
+    Host *h = host_of(L);
+    if (h->killed) {
+        g_set_error(error, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_RUNAWAY, "%s: %s did not finish (runaway loop?)",
+                    h->path, what);
+        return;
+    }
+    const char *m = lua_tostring(L, -1);
+    GString *s = g_string_new(m ? m : "unknown error");
+    for (guint i = 0; i < h->files->len; i++) {
+        const char *f = h->files->pdata[i];
+        gsize lf = strlen(f);
+        if (lf + 1 > LUA_IDSIZE) {
+            g_autofree char *shortid = g_strconcat("...", f + lf - (LUA_IDSIZE - 4), NULL);
+            g_string_replace(s, shortid, f, 0);
+        }
+    }
+    g_strdelimit(s->str, "\r\n\t", ' ');
+    g_string_truncate(s, strlen(g_strchomp(s->str)));
+    gboolean located = FALSE;
+    for (guint i = 0; i < h->files->len && !located; i++) {
+        const char *f = h->files->pdata[i];
+        located = g_str_has_prefix(s->str, f) && s->str[strlen(f)] == ':';
+    }
+    if (!located)
+        g_string_prepend(g_string_prepend(s, ": "), h->path);
+    g_set_error_literal(error, SIM_SCRIPT_ERROR, code, s->str);
+    g_string_free(s, TRUE);
+}
+
+/* lua_pcall of the function under `nargs` arguments, with the message
+ * handler and a fresh instruction budget. */
+static gboolean call(lua_State *L, int nargs, int nres, const char *what, GError **error)
+{
+    Host *h = host_of(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    h->used = 0;
+    h->killed = FALSE;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    int st = lua_pcall(L, nargs, nres, base);
+    lua_sethook(L, NULL, 0, 0);
+    lua_remove(L, base);
+    if (st == LUA_OK)
+        return TRUE;
+    set_lua_error(L, SIM_SCRIPT_ERROR_RUNTIME, what, error);
+    lua_pop(L, 1);
+    return FALSE;
+}
+
+/* A new sandbox with the scenario run: its result (a table) at the top.
+ * `desc` (optional) receives the header comment. */
+static lua_State *scenario_run(const char *path, char *const *sets, const char *lua_dir, guint64 seed,
+                               char **desc, GError **error)
+{
+    gsize len;
+    char *buf = read_file(path, &len, error);
+    if (!buf)
+        return NULL;
+    g_autofree char *header = desc ? header_comment(buf) : NULL;
+
+    Host *h = g_new0(Host, 1);
+    h->path = g_strdup(path);
+    h->dir = g_path_get_dirname(path);
+    if (strcmp(h->dir, ".") == 0)
+        g_clear_pointer(&h->dir, g_free);
+    h->lua_dir = g_strdup(lua_dir);
+    h->sets = g_strdupv((char **)sets);
+    h->seed = seed;
+    sim_rng_seed(&h->rng, seed, 0, "lua");
+    h->files = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(h->files, g_strdup(path));
+    h->pnames = g_ptr_array_new_with_free_func(g_free);
+    h->pvalues = g_ptr_array_new_with_free_func(g_free);
+    h->phelp = g_ptr_array_new_with_free_func(g_free);
+    h->ctx_ref = LUA_NOREF;
+
+    lua_State *L = lua_newstate(limited_alloc, h);
+    if (!L)
+        g_error("cannot create a Lua state (out of memory)");
+    lua_atpanic(L, panic);
+    *(Host **)lua_getextraspace(L) = h;
+    lua_pushcfunction(L, sandbox_setup);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+        g_error("cannot set up the Lua sandbox: %s", lua_tostring(L, -1));
+
+    int st = load_text(L, buf, len, path);
+    g_free(buf);
+    if (st != LUA_OK) {
+        set_lua_error(L, SIM_SCRIPT_ERROR_SYNTAX, "scenario", error);
+        sandbox_free(L);
+        return NULL;
+    }
+    if (!call(L, 0, 1, "scenario", error)) {
+        sandbox_free(L);
+        return NULL;
+    }
+    if (!lua_istable(L, -1)) {
+        g_autofree char *got = describe(L, -1);
+        cfg_error(error, path, "the scenario must return a table, got %s", got);
+        sandbox_free(L);
+        return NULL;
+    }
+    if (desc)
+        *desc = g_steal_pointer(&header);
+    return L;
+}
+
+/* ---- sim.params ------------------------------------------------------- */
+
+static gboolean is_ident(const char *s)
+{
+    if (!g_ascii_isalpha(*s) && *s != '_')
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && *s != '_')
+            return FALSE;
+    return TRUE;
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* p.unknown: an error with a hint. */
+static int params_index(lua_State *L)
+{
+    Host *h = host_of(L);
+    const char *k = luaL_tolstring(L, 2, NULL);
+    Suggest sg = { 0 };
+    for (guint i = 0; i < h->pnames->len; i++)
+        suggest_add(&sg, k, h->pnames->pdata[i]);
+    if (sg.best)
+        return luaL_error(L, "no parameter '%s' was declared (did you mean '%s'?)", k, sg.best);
+    return luaL_error(L, "no parameter '%s' was declared", k);
+}
+
+/* sim.params { NAME = default | { default, help }, ... }: declare the
+ * scenario's parameters; --set NAME=VALUE overrides them (VALUE is parsed by
+ * the type of the default). Returns the effective values. */
+static int l_params(lua_State *L)
+{
+    Host *h = host_of(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (h->params_called)
+        return luaL_error(L, "sim.params may be called only once");
+    h->params_called = TRUE;
+    lua_settop(L, 1);
+    lua_newtable(L);                                  /* 2: values */
+    lua_newtable(L);                                  /* 3: help texts */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING || !is_ident(lua_tostring(L, -2)))
+            return luaL_error(L, "sim.params: parameter names must be identifiers, got %s",
+                              luaL_tolstring(L, -2, NULL));
+        const char *k = lua_tostring(L, -2);
+        gboolean pair = lua_istable(L, -1);
+        if (pair) {                                    /* { default, help } */
+            lua_rawgeti(L, -1, 2);
+            lua_setfield(L, 3, k);
+            lua_rawgeti(L, -1, 1);
+            lua_replace(L, -2);
+        }
+        int t = lua_type(L, -1);
+        if (t != LUA_TNUMBER && t != LUA_TBOOLEAN && t != LUA_TSTRING)
+            return luaL_error(L, "sim.params: %s: the default must be a number, boolean or string%s, got %s", k,
+                              pair ? " (as in { default, \"help\" })" : "", luaL_typename(L, -1));
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 2);
+        g_ptr_array_add(h->pnames, g_strdup(k));
+    }
+    g_ptr_array_sort(h->pnames, cmp_str);
+
+    for (char **s = h->sets; s && *s; s++) {          /* --set NAME=VALUE of declared names */
+        const char *eq = strchr(*s, '=');
+        if (!eq || eq == *s)
+            continue;                                 /* reported after the scenario ran */
+        lua_pushlstring(L, *s, (size_t)(eq - *s));    /* name */
+        lua_pushvalue(L, -1);
+        int t = lua_rawget(L, 2);
+        const char *v = eq + 1;
+        if (t == LUA_TNUMBER) {
+            if (!lua_stringtonumber(L, v))
+                return luaL_error(L, "--set %s: expected a number", *s);
+        } else if (t == LUA_TBOOLEAN) {
+            gboolean yes = !g_ascii_strcasecmp(v, "true") || !strcmp(v, "1") || !g_ascii_strcasecmp(v, "yes") ||
+                           !g_ascii_strcasecmp(v, "on");
+            gboolean no = !g_ascii_strcasecmp(v, "false") || !strcmp(v, "0") || !g_ascii_strcasecmp(v, "no") ||
+                          !g_ascii_strcasecmp(v, "off");
+            if (!yes && !no)
+                return luaL_error(L, "--set %s: expected a boolean (true or false)", *s);
+            lua_pushboolean(L, yes);
+        } else if (t == LUA_TSTRING) {
+            lua_pushstring(L, v);
+        } else {
+            lua_pop(L, 2);                            /* not declared: a dotted key */
+            continue;
+        }
+        lua_replace(L, -2);
+        lua_rawset(L, 2);
+    }
+
+    for (guint i = 0; i < h->pnames->len; i++) {      /* echo values and help */
+        const char *k = h->pnames->pdata[i];
+        lua_getfield(L, 2, k);
+        g_ptr_array_add(h->pvalues, g_strdup(luaL_tolstring(L, -1, NULL)));
+        lua_pop(L, 2);
+        lua_getfield(L, 3, k);
+        g_ptr_array_add(h->phelp, g_strdup(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : ""));
+        lua_pop(L, 1);
+    }
+    lua_newtable(L);                                  /* unknown names are errors */
+    lua_pushcfunction(L, params_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, 2);
+    lua_settop(L, 2);
+    return 1;
+}
+
+/* Every --set must name a declared parameter or a dotted model key. */
+static gboolean dotted_find(const char *name, int *m, const char **key)
+{
+    for (int i = 0; i < M_N; i++) {
+        gsize n = strlen(models[i].key);
+        if (strncmp(name, models[i].key, n) == 0 && name[n] == '.') {
+            *m = i;
+            *key = name + n + 1;
+            return sim_params_find(models[i].schema, *key) || in_list(model_keys[i], *key);
+        }
+    }
+    return FALSE;
+}
+
+static gboolean check_sets(Host *h, GError **error)
+{
+    for (char **s = h->sets; s && *s; s++) {
+        g_autofree char *name = NULL;
+        const char *value, *key;
+        int m;
+        if (!split_set(*s, &name, &value))
+            return cfg_error(error, h->path, "--set %s: expected NAME=VALUE", *s);
+        if (dotted_find(name, &m, &key) || g_ptr_array_find_with_equal_func(h->pnames, name, g_str_equal, NULL))
+            continue;
+        Suggest sg = { 0 };
+        GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < h->pnames->len; i++)
+            suggest_add(&sg, name, h->pnames->pdata[i]);
+        for (int i = 0; i < M_N; i++)
+            for (guint j = 0; j < models[i].schema->n; j++) {
+                char *full = g_strdup_printf("%s.%s", models[i].key, models[i].schema->params[j].name);
+                g_ptr_array_add(all, full);
+                suggest_add(&sg, name, full);
+            }
+        if (sg.best)
+            cfg_error(error, h->path, "--set %s: unknown parameter (did you mean %s?)", name, sg.best);
+        else
+            cfg_error(error, h->path, "--set %s: unknown parameter (allowed: the scenario's sim.params, "
+                      "device.KEY, fs.KEY, workload.KEY, run.KEY; see: powercut list params)", name);
+        g_ptr_array_unref(all);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- scenario tables -> SimCaseSpec ------------------------------------- */
+
+/* "an integer", "one of fifo, clook", ... */
+static char *expected_text(const SimParam *p)
+{
+    switch (p->type) {
+    case SIM_PT_BOOL: return g_strdup("a boolean");
+    case SIM_PT_INT: return g_strdup("an integer");
+    case SIM_PT_DOUBLE: return g_strdup("a number");
+    case SIM_PT_STRING: return g_strdup("a string");
+    case SIM_PT_ENUM: {
+        g_autofree char *list = g_strjoinv(", ", (char **)p->choices);
+        return g_strdup_printf("one of %s", list);
+    }
+    }
+    g_assert_not_reached();
+}
+
+/* Set p from the Lua value at idx. `at` prefixes the schema's messages
+ * ("" or "cases[2]."), `label` names the key ("fs.barrier"). */
+static gboolean set_value(lua_State *L, int idx, const SimSchema *s, const SimParam *p, gpointer cfg,
+                          const char *file, const char *at, const char *label, GError **error)
+{
+    GError *e = NULL;
+    gboolean ok;
+    int t = lua_type(L, idx);
+    if (p->type == SIM_PT_BOOL && t == LUA_TBOOLEAN)
+        ok = sim_params_set_bool(s, cfg, p, lua_toboolean(L, idx), &e);
+    else if ((p->type == SIM_PT_INT || p->type == SIM_PT_DOUBLE) && t == LUA_TNUMBER)
+        ok = sim_params_set_num(s, cfg, p, lua_tonumber(L, idx), &e);
+    else if ((p->type == SIM_PT_ENUM || p->type == SIM_PT_STRING) && t == LUA_TSTRING)
+        ok = sim_params_set_str(s, cfg, p->name, lua_tostring(L, idx), &e);
+    else {
+        g_autofree char *exp = expected_text(p), *got = describe(L, idx);
+        return cfg_error(error, file, "%s%s: expected %s, got %s", at, label, exp, got);
+    }
+    if (!ok) {
+        cfg_error(error, file, "%s%s", at, e->message);
+        g_error_free(e);
+    }
+    return ok;
+}
+
+/* Apply the table at idx to cfg through model m's schema; keys in `extra`
+ * are left to the caller. `label` is the table's key ("fs") or NULL for a
+ * top-level or case table. */
+static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const char *const *extra, const char *file,
+                            const char *at, const char *label, GError **error)
+{
+    const SimSchema *s = models[m].schema;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        gboolean ok = TRUE;
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            g_autofree char *got = describe(L, -2);
+            ok = cfg_error(error, file, "%s%s: keys must be names, got %s", at, label ? label : "scenario", got);
+        } else {
+            const char *k = lua_tostring(L, -2);
+            const SimParam *p = sim_params_find(s, k);
+            g_autofree char *full = label ? g_strdup_printf("%s.%s", label, k) : g_strdup(k);
+            if (p) {
+                ok = set_value(L, -1, s, p, cfg, file, at, full, error);
+            } else if (!in_list(extra, k)) {
+                Suggest sg = { 0 };
+                for (guint i = 0; i < s->n; i++)
+                    suggest_add(&sg, k, s->params[i].name);
+                for (const char *const *x = extra; *x; x++)
+                    suggest_add(&sg, k, *x);
+                if (sg.best)
+                    ok = cfg_error(error, file, "%s%s: unknown key (did you mean %s%s%s?)", at, full,
+                                   label ? label : "", label ? "." : "", sg.best);
+                else if (!label) {
+                    g_autoptr(GString) all = g_string_new(NULL);
+                    for (const char *const *x = extra; *x; x++)
+                        g_string_append_printf(all, "%s, ", *x);
+                    for (guint i = 0; i < s->n; i++)
+                        g_string_append_printf(all, "%s%s", s->params[i].name, i + 1 < s->n ? ", " : "");
+                    ok = cfg_error(error, file, "%s%s: unknown key (allowed: %s)", at, full, all->str);
+                } else
+                    ok = cfg_error(error, file, "%s%s: unknown key (see: powercut list params)", at, full);
+            }
+        }
+        lua_pop(L, 1);
+        if (!ok) {
+            lua_pop(L, 1);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Apply the model subtables (device, fs, workload) of the table at idx.
+ * Sets *has_ops when the workload table has an ops function. */
+static gboolean apply_models(lua_State *L, int idx, SimCaseSpec *cs, const char *file, const char *at,
+                             gboolean *has_ops, GError **error)
+{
+    for (int m = 0; m < M_RUN; m++) {
+        int t = rawfield(L, idx, models[m].key);
+        gboolean ok = TRUE;
+        if (t != LUA_TNIL && t != LUA_TTABLE) {
+            g_autofree char *got = describe(L, -1);
+            ok = cfg_error(error, file, "%s%s: expected a table, got %s", at, models[m].key, got);
+        } else if (t == LUA_TTABLE) {
+            ok = apply_table(L, -1, m, CFG(cs, m), model_keys[m], file, at, models[m].key, error);
+            if (ok && m == M_DEVICE) {
+                int mt = rawfield(L, -1, "model");
+                if (mt != LUA_TNIL && (mt != LUA_TSTRING || strcmp(lua_tostring(L, -1), "hdd") != 0)) {
+                    g_autofree char *got = describe(L, -1);
+                    ok = cfg_error(error, file, "%sdevice.model: expected one of hdd, got %s", at, got);
+                }
+                lua_pop(L, 1);
+            } else if (ok && m == M_WORKLOAD) {
+                int ot = rawfield(L, -1, "ops");
+                if (ot == LUA_TFUNCTION)
+                    *has_ops = TRUE;
+                else if (ot != LUA_TNIL) {
+                    g_autofree char *got = describe(L, -1);
+                    ok = cfg_error(error, file, "%sworkload.ops: expected a function, got %s", at, got);
+                }
+                lua_pop(L, 1);
+            }
+        }
+        lua_pop(L, 1);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* One case: defaults < top-level tables < case table (at case_idx, 0 for
+ * none) < dotted --set; then the cross-checks. */
+static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCaseSpec *cs, GError **error)
+{
+    Host *h = host_of(L);
+    const char *file = h->path;
+    gboolean has_ops = FALSE;
+    g_autofree char *at = case_idx ? g_strdup_printf("cases[%d].", ci) : g_strdup("");
+    for (int m = 0; m < M_N; m++)
+        sim_params_defaults(models[m].schema, CFG(cs, m));
+    if (!apply_table(L, top, M_RUN, &cs->run, top_keys, file, "", NULL, error) ||
+        !apply_models(L, top, cs, file, "", &has_ops, error))
+        return FALSE;
+    if (case_idx && (!apply_table(L, case_idx, M_RUN, &cs->run, case_keys, file, at, NULL, error) ||
+                     !apply_models(L, case_idx, cs, file, at, &has_ops, error)))
+        return FALSE;
+    for (char **s = h->sets; s && *s; s++) {
+        g_autofree char *name = NULL;
+        const char *value, *key;
+        int m;
+        if (!split_set(*s, &name, &value) || !dotted_find(name, &m, &key))
+            continue;                                 /* declared parameter (checked before) */
+        g_autoptr(GError) e = NULL;
+        if (m == M_DEVICE && strcmp(key, "model") == 0) {
+            if (strcmp(value, "hdd") != 0)
+                return cfg_error(error, file, "--set %s: expected one of hdd, got \"%s\"", name, value);
+        } else if (m == M_WORKLOAD && strcmp(key, "ops") == 0) {
+            return cfg_error(error, file, "--set %s: ops can only be given in the scenario", name);
+        } else if (!sim_params_set_str(models[m].schema, CFG(cs, m), key, value, &e))
+            return cfg_error(error, file, "--set %s", e->message);
+    }
+
+    g_autofree char *in = case_idx ? g_strdup_printf("case %s: ", cs->name) : g_strdup("");
+    if (cs->wl.kind == SIM_WL_LUA && !has_ops)
+        return cfg_error(error, file, "%sworkload.kind = \"lua\" needs workload.ops = function(ctx) ... end", in);
+    if (cs->wl.kind != SIM_WL_LUA && has_ops)
+        return cfg_error(error, file, "%sworkload.ops is only used with workload.kind = \"lua\"", in);
+    g_autoptr(GError) e = NULL;
+    if (!sim_hdd_cfg_validate(&cs->dev, &e))
+        return cfg_error(error, file, "%s%s", in, e->message);
+    if (cs->run.crash_from_s >= cs->run.duration_s)
+        return cfg_error(error, file, "%scrash_from_s (%g s) must be less than duration_s (%g s)", in,
+                         cs->run.crash_from_s, cs->run.duration_s);
+    return TRUE;
+}
+
+static void case_free(gpointer p)
+{
+    SimCaseSpec *cs = p;
+    for (int m = 0; m < M_N; m++)
+        sim_params_clear(models[m].schema, CFG(cs, m));
+    g_free(cs->name);
+    g_free(cs);
+}
+
+static gboolean valid_case_name(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && *s != '.' && *s != '_' && *s != '-')
+            return FALSE;
+    return TRUE;
+}
+
+/* Check the cases array at idx; returns its length, or -1 with error set. */
+static int check_cases(lua_State *L, int idx, const char *file, GError **error)
+{
+    if (!lua_istable(L, idx)) {
+        g_autofree char *got = describe(L, idx);
+        cfg_error(error, file, "cases: expected an array of tables, got %s", got);
+        return -1;
+    }
+    int n = (int)lua_rawlen(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n) {
+            g_autofree char *got = describe(L, -1);
+            lua_pop(L, 1);
+            cfg_error(error, file, "cases: expected an array of tables, found key %s", got);
+            return -1;
+        }
+    }
+    if (n == 0)
+        cfg_error(error, file, "cases: empty (leave it out for a single case named \"default\")");
+    return n ? n : -1;
+}
+
+SimScenario *sim_scenario_load(const char *path, const char *const *sets, guint64 seed, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_autofree char *lua_dir = sim_script_lua_dir();
+    char *desc = NULL;
+    lua_State *L = scenario_run(path, (char *const *)sets, lua_dir, seed, &desc, error);
+    if (!L)
+        return NULL;
+    Host *h = host_of(L);
+    int top = lua_gettop(L);
+
+    SimScenario *sc = g_new0(SimScenario, 1);
+    sc->path = g_strdup(path);
+    sc->description = desc;
+    sc->cases = g_ptr_array_new_with_free_func(case_free);
+    sc->sets = g_strdupv((char **)sets);
+    sc->seed = seed;
+    sc->lua_dir = g_steal_pointer(&lua_dir);
+    gboolean ok = check_sets(h, error);
+    sc->param_names = g_steal_pointer(&h->pnames);
+    sc->param_values = g_steal_pointer(&h->pvalues);
+    sc->param_help = g_steal_pointer(&h->phelp);
+    if (ok) {
+        int t = rawfield(L, top, "description");
+        if (t == LUA_TSTRING) {
+            g_free(sc->description);
+            sc->description = g_strdup(lua_tostring(L, -1));
+        } else if (t != LUA_TNIL) {
+            g_autofree char *got = describe(L, -1);
+            ok = cfg_error(error, path, "description: expected a string, got %s", got);
+        }
+        lua_pop(L, 1);
+    }
+    if (ok) {
+        int n = rawfield(L, top, "cases") == LUA_TNIL ? 0 : check_cases(L, top + 1, path, error);
+        ok = n >= 0;
+        for (int i = 1; ok && i <= MAX(n, 1); i++) {
+            SimCaseSpec *cs = g_new0(SimCaseSpec, 1);
+            g_ptr_array_add(sc->cases, cs);
+            if (n == 0) {
+                cs->name = g_strdup("default");
+                ok = resolve_case(L, top, 0, 0, cs, error);
+                break;
+            }
+            cs->lua_case_index = i;
+            if (lua_rawgeti(L, top + 1, i) != LUA_TTABLE) {
+                g_autofree char *got = describe(L, -1);
+                ok = cfg_error(error, path, "cases[%d]: expected a table, got %s", i, got);
+            } else if (rawfield(L, top + 2, "name") != LUA_TSTRING) {
+                g_autofree char *got = describe(L, -1);
+                ok = cfg_error(error, path, "cases[%d].name: expected a string, got %s", i, got);
+            } else if (!valid_case_name(lua_tostring(L, -1))) {
+                ok = cfg_error(error, path, "cases[%d].name: \"%s\" is not a valid case name (allowed: letters, "
+                               "digits, '.', '_', '-')", i, lua_tostring(L, -1));
+            } else {
+                cs->name = g_strdup(lua_tostring(L, -1));
+                for (guint j = 0; ok && j + 1 < sc->cases->len; j++)
+                    if (strcmp(((SimCaseSpec *)sc->cases->pdata[j])->name, cs->name) == 0)
+                        ok = cfg_error(error, path, "cases[%d].name: duplicate case name \"%s\" (also cases[%u])",
+                                       i, cs->name, j + 1);
+                if (ok)
+                    ok = resolve_case(L, top, top + 2, i, cs, error);
+            }
+            lua_settop(L, top + 1);
+        }
+    }
+    sandbox_free(L);
+    if (!ok) {
+        sim_scenario_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void sim_scenario_free(SimScenario *sc)
+{
+    if (!sc)
+        return;
+    g_free(sc->path);
+    g_free(sc->description);
+    g_clear_pointer(&sc->cases, g_ptr_array_unref);
+    g_clear_pointer(&sc->param_names, g_ptr_array_unref);
+    g_clear_pointer(&sc->param_values, g_ptr_array_unref);
+    g_clear_pointer(&sc->param_help, g_ptr_array_unref);
+    g_strfreev(sc->sets);
+    g_free(sc->lua_dir);
+    g_free(sc);
+}
+
+char *sim_script_lua_dir(void)
+{
+    const char *env = g_getenv("POWERCUT_LUA_DIR");
+    if (env && *env)
+        return g_strdup(env);
+    if (g_file_test("lua", G_FILE_TEST_IS_DIR))
+        return g_strdup("lua");
+#ifdef POWERCUT_DATADIR
+    return g_strdup(POWERCUT_DATADIR "/lua");
+#else
+    return NULL;
+#endif
+}
+
+/* ---- Lua workloads ------------------------------------------------------ */
+
+struct SimLuaWorkload {
+    lua_State *L;
+    int        ops_ref;
+};
+
+/* The host of a ctx method call; arg 1 must be the context. */
+static Host *check_ctx(lua_State *L)
+{
+    Host *h = host_of(L);
+    if (!h->ops)
+        luaL_error(L, "ctx methods can only be called while ops runs");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ctx_ref);
+    if (!lua_rawequal(L, 1, -1))
+        luaL_error(L, "call ctx methods with a colon, e.g. ctx:write(f, off, len)");
+    lua_pop(L, 1);
+    return h;
+}
+
+/* A file name: "NAME" or "dK/NAME" with K < dirs; non-empty, no "..". */
+static const char *check_file(lua_State *L, Host *h, int arg)
+{
+    size_t len;
+    const char *f = luaL_checklstring(L, arg, &len);
+    const char *slash = strchr(f, '/');
+    luaL_argcheck(L, len > 0 && strlen(f) == len && !strstr(f, "..") &&
+                         (!slash || (slash > f && slash[1] && !strchr(slash + 1, '/'))),
+                  arg, "file names are NAME or DIR/NAME (non-empty, no '..', at most one '/')");
+    if (slash) {
+        char *end = NULL;
+        gboolean canon = f[0] == 'd' && g_ascii_isdigit(f[1]) && (f[1] != '0' || slash == f + 2);
+        gint64 k = canon ? g_ascii_strtoll(f + 1, &end, 10) : -1;
+        if (end != slash || k >= h->dirs)
+            luaL_argerror(L, arg, lua_pushfstring(L, "directory '%s' is not one of d0..d%d",
+                                                  lua_pushlstring(L, f, (size_t)(slash - f)), (int)h->dirs - 1));
+    }
+    return f;
+}
+
+static lua_Integer check_len(lua_State *L, int arg, const char *what)
+{
+    lua_Integer v = luaL_checkinteger(L, arg);
+    luaL_argcheck(L, v >= 0, arg, what);
+    return v;
+}
+
+static void record(Host *h, SimOpKind k, const char *f, const char *f2, gint64 off, gint64 len)
+{
+    SimOp op = { .kind = k, .file = g_strdup(f), .file2 = g_strdup(f2), .off = off, .len = len };
+    g_array_append_val(h->ops, op);
+}
+
+static int ctx_create(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    record(h, SIM_OP_CREATE, check_file(L, h, 2), NULL, 0, 0);
+    return 0;
+}
+
+static int ctx_write(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    const char *f = check_file(L, h, 2);
+    lua_Integer off = check_len(L, 3, "offset must be >= 0"), len = check_len(L, 4, "length must be >= 0");
+    record(h, SIM_OP_WRITE, f, NULL, off, len);
+    return 0;
+}
+
+static int ctx_append(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    const char *f = check_file(L, h, 2);
+    record(h, SIM_OP_APPEND, f, NULL, 0, check_len(L, 3, "length must be >= 0"));
+    return 0;
+}
+
+static int ctx_fsync(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    record(h, SIM_OP_FSYNC, check_file(L, h, 2), NULL, 0, 0);
+    return 0;
+}
+
+static int ctx_fdatasync(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    record(h, SIM_OP_FDATASYNC, check_file(L, h, 2), NULL, 0, 0);
+    return 0;
+}
+
+static int ctx_unlink(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    record(h, SIM_OP_UNLINK, check_file(L, h, 2), NULL, 0, 0);
+    return 0;
+}
+
+static int ctx_rename(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    const char *from = check_file(L, h, 2), *to = check_file(L, h, 3);
+    record(h, SIM_OP_RENAME, from, to, 0, 0);
+    return 0;
+}
+
+static int ctx_sync(lua_State *L)
+{
+    Host *h = check_ctx(L);
+    record(h, SIM_OP_SYNC, NULL, NULL, 0, 0);
+    return 0;
+}
+
+SimLuaWorkload *sim_lua_workload_new(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint64 run,
+                                     GError **error)
+{
+    g_return_val_if_fail(sc != NULL && cs != NULL, NULL);
+    /* The same load as sim_scenario_load, so the tables (and closures) match. */
+    lua_State *L = scenario_run(sc->path, sc->sets, sc->lua_dir, sc->seed, NULL, error);
+    if (!L)
+        return NULL;
+    Host *h = host_of(L);
+    int top = lua_gettop(L);
+    /* ops: the case's workload.ops, else the top-level one */
+    int t = LUA_TNIL;
+    if (cs->lua_case_index > 0 && rawfield(L, top, "cases") == LUA_TTABLE &&
+        lua_rawgeti(L, -1, cs->lua_case_index) == LUA_TTABLE && rawfield(L, -1, "workload") == LUA_TTABLE)
+        t = rawfield(L, -1, "ops");
+    if (t != LUA_TFUNCTION) {
+        lua_settop(L, top);
+        if (rawfield(L, top, "workload") == LUA_TTABLE)
+            t = rawfield(L, -1, "ops");
+    }
+    if (t != LUA_TFUNCTION) {
+        cfg_error(error, sc->path, "case %s: workload.ops is not a function", cs->name);
+        sandbox_free(L);
+        return NULL;
+    }
+    SimLuaWorkload *lw = g_new0(SimLuaWorkload, 1);
+    lw->L = L;
+    lw->ops_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_settop(L, 0);
+
+    static const luaL_Reg methods[] = {
+        { "create", ctx_create }, { "write", ctx_write },   { "append", ctx_append },
+        { "fsync", ctx_fsync },   { "fdatasync", ctx_fdatasync }, { "unlink", ctx_unlink },
+        { "rename", ctx_rename }, { "sync", ctx_sync },     { NULL, NULL },
+    };
+    lua_newtable(L);                                  /* ctx */
+    lua_newtable(L);                                  /* its metatable: __index = methods */
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    h->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    h->dirs = cs->wl.dirs;
+    h->run = run;
+    sim_rng_seed(&h->rng, seed, run, "lua");
+    return lw;
+}
+
+gboolean sim_lua_workload_next(SimLuaWorkload *lw, guint thread, guint64 iteration, GArray *ops_out, GError **error)
+{
+    g_return_val_if_fail(lw != NULL && ops_out != NULL, FALSE);
+    lua_State *L = lw->L;
+    Host *h = host_of(L);
+    guint n0 = ops_out->len;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lw->ops_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ctx_ref);
+    lua_pushinteger(L, (lua_Integer)iteration);
+    lua_setfield(L, -2, "iteration");
+    lua_pushinteger(L, (lua_Integer)thread);
+    lua_setfield(L, -2, "thread");
+    h->ops = ops_out;
+    gboolean ok = call(L, 1, 0, "workload ops", error);
+    h->ops = NULL;
+    if (!ok) {                                        /* drop this call's ops */
+        for (guint i = n0; i < ops_out->len; i++) {
+            SimOp *op = &g_array_index(ops_out, SimOp, i);
+            g_clear_pointer(&op->file, g_free);
+            g_clear_pointer(&op->file2, g_free);
+        }
+        g_array_set_size(ops_out, n0);
+    }
+    lua_settop(L, 0);
+    return ok;
+}
+
+void sim_lua_workload_free(SimLuaWorkload *lw)
+{
+    if (!lw)
+        return;
+    sandbox_free(lw->L);
+    g_free(lw);
+}
