@@ -22,9 +22,14 @@ struct SimChecker {
     guint8           *meta;        /* blocks that are always in use (bitset) */
     guint32          *owner;       /* first inode referencing a block (only written when referenced) */
     guint32          *nlinks;      /* directory entries per inode */
-    SimInode         *inodes;      /* recovered inode records */
+    SimInode         *inodes;      /* recovered inode records (valid where inode_ok) */
     guint8           *inode_ok;
+    GArray           *used;        /* guint32 inodes marked in inode_ok this pass */
+    GArray           *refd;        /* guint32 blocks set in refs this pass */
     gsize             bitset_bytes;
+    /* the structural verdict of the last full check, reused by content rechecks */
+    SimOutcome        struct_worst;
+    GString          *struct_reason;
 };
 
 static inline gboolean bget(const guint8 *b, guint64 i) { return (b[i >> 3] >> (i & 7)) & 1; }
@@ -48,6 +53,9 @@ SimChecker *sim_checker_new(const SimFs *fs)
     c->nlinks = g_new0(guint32, c->L->ninodes);
     c->inodes = g_new0(SimInode, c->L->ninodes);
     c->inode_ok = g_new0(guint8, c->L->ninodes);
+    c->used = g_array_new(FALSE, FALSE, sizeof(guint32));
+    c->refd = g_array_new(FALSE, FALSE, sizeof(guint32));
+    c->struct_reason = g_string_new(NULL);
     return c;
 }
 
@@ -62,6 +70,9 @@ void sim_checker_free(SimChecker *c)
     g_free(c->nlinks);
     g_free(c->inodes);
     g_free(c->inode_ok);
+    g_array_free(c->used, TRUE);
+    g_array_free(c->refd, TRUE);
+    g_string_free(c->struct_reason, TRUE);
     g_free(c);
 }
 
@@ -170,8 +181,9 @@ static void pass_inodes(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    memset(c->inodes, 0, sizeof(SimInode) * L->ninodes);
-    memset(c->inode_ok, 0, L->ninodes);
+    for (guint i = 0; i < c->used->len; i++)
+        c->inode_ok[g_array_index(c->used, guint32, i)] = 0;
+    g_array_set_size(c->used, 0);
     for (guint32 b = 0; b < L->itable_blocks; b++) {
         const SimItableBlock *it = meta_content(x, L->itable + b, SIM_BT_ITABLE);
         if (!it)
@@ -181,6 +193,7 @@ static void pass_inodes(Ctx *x)
             if (ino < L->ninodes && it->ino[i].used) {
                 c->inodes[ino] = it->ino[i];
                 c->inode_ok[ino] = 1;
+                g_array_append_val(c->used, ino);
             }
         }
     }
@@ -190,10 +203,13 @@ static void pass_blocks(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    memset(c->refs, 0, c->bitset_bytes);
-    for (guint32 ino = 0; ino < L->ninodes; ino++) {
-        if (!c->inode_ok[ino])
-            continue;
+    for (guint i = 0; i < c->refd->len; i++) {
+        guint32 b = g_array_index(c->refd, guint32, i);
+        c->refs[b >> 3] = 0;
+    }
+    g_array_set_size(c->refd, 0);
+    for (guint u = 0; u < c->used->len; u++) {
+        guint32 ino = g_array_index(c->used, guint32, u);
         const SimInode *in = &c->inodes[ino];
         for (guint e = 0; e < MIN(in->next, SIM_INODE_EXTENTS); e++) {
             for (guint32 k = 0; k < in->ext[e].len; k++) {
@@ -210,6 +226,8 @@ static void pass_blocks(Ctx *x)
                 }
                 bset(c->refs, b);
                 c->owner[b] = ino;
+                guint32 b32 = (guint32)b;
+                g_array_append_val(c->refd, b32);
             }
         }
     }
@@ -226,6 +244,16 @@ static void pass_bitmaps(Ctx *x)
             bm = &zero;
         const guint8 *want = c->refs + (gsize)g * sizeof bm->bits, *meta = c->meta + (gsize)g * sizeof bm->bits;
         for (gsize i = 0; i < sizeof bm->bits; i++) {
+            if ((i & 7) == 0 && i + 8 <= sizeof bm->bits) {
+                guint64 a, w, mm;
+                memcpy(&a, bm->bits + i, 8);
+                memcpy(&w, want + i, 8);
+                memcpy(&mm, meta + i, 8);
+                if (a == (w | mm)) {
+                    i += 7;
+                    continue;
+                }
+            }
             guint8 exp = want[i] | meta[i];
             if (bm->bits[i] == exp)
                 continue;
@@ -267,7 +295,8 @@ static void pass_dirs(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    memset(c->nlinks, 0, sizeof(guint32) * L->ninodes);
+    for (guint u = 0; u < c->used->len; u++)
+        c->nlinks[g_array_index(c->used, guint32, u)] = 0;
     for (guint32 dir = SIM_ROOT_INO; dir < SIM_FIRST_DIR_INO + L->ndirs; dir++) {
         if (!c->inode_ok[dir])
             continue;
@@ -295,8 +324,9 @@ static void pass_dirs(Ctx *x)
             }
         }
     }
-    for (guint32 ino = SIM_FIRST_DIR_INO + L->ndirs; ino < L->ninodes; ino++) {
-        if (!c->inode_ok[ino] || c->inodes[ino].is_dir)
+    for (guint u = 0; u < c->used->len; u++) {
+        guint32 ino = g_array_index(c->used, guint32, u);
+        if (ino < SIM_FIRST_DIR_INO + L->ndirs || c->inodes[ino].is_dir)
             continue;
         if (c->inodes[ino].links != c->nlinks[ino])
             finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), NOB,
@@ -319,8 +349,9 @@ static void pass_data(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    for (guint32 ino = SIM_FIRST_DIR_INO + L->ndirs; ino < L->ninodes; ino++) {
-        if (!c->inode_ok[ino] || c->inodes[ino].is_dir)
+    for (guint u = 0; u < c->used->len; u++) {
+        guint32 ino = g_array_index(c->used, guint32, u);
+        if (ino < SIM_FIRST_DIR_INO + L->ndirs || c->inodes[ino].is_dir)
             continue;
         const SimInode *in = &c->inodes[ino];
         guint32 nb = (guint32)((in->size + SIM_BLOCK_SIZE - 1) / SIM_BLOCK_SIZE);
@@ -410,26 +441,51 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
     }
 }
 
+/* Content passes (stale data, promises) on top of a structural verdict. */
+static SimOutcome content_passes(Ctx *x, GPtrArray *promises)
+{
+    if (x->worst < SIM_OUT_STALE_DATA)
+        pass_data(x);
+    if (x->worst < SIM_OUT_LOST_FSYNC)
+        pass_promises(x, promises);
+    return x->worst;
+}
+
 SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
                                GString *reason)
 {
-    Ctx x = { c, m, r, SIM_OUT_CONSISTENT, reason };
-    if (reason)
-        g_string_truncate(reason, 0);
+    Ctx x = { c, m, r, SIM_OUT_CONSISTENT, c->struct_reason };
+    g_string_truncate(c->struct_reason, 0);
     if (r->refused) {
-        if (reason)
-            g_string_printf(reason, "recovery refused: %s", r->why);
-        return SIM_OUT_UNMOUNTABLE;
+        g_string_printf(c->struct_reason, "recovery refused: %s", r->why);
+        x.worst = SIM_OUT_UNMOUNTABLE;
+    } else {
+        pass_inodes(&x);
+        pass_blocks(&x);
+        pass_bitmaps(&x);
+        pass_dirs(&x);
     }
-    pass_inodes(&x);
-    pass_blocks(&x);
-    pass_bitmaps(&x);
-    pass_dirs(&x);
-    if (x.worst < SIM_OUT_STALE_DATA)
-        pass_data(&x);
-    if (x.worst < SIM_OUT_LOST_FSYNC)
-        pass_promises(&x, promises);
-    return x.worst;
+    c->struct_worst = x.worst;
+    return sim_check_content(c, m, r, promises, reason);
+}
+
+SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                             GString *reason)
+{
+    Ctx x = { c, m, r, c->struct_worst, reason };
+    if (reason)
+        g_string_assign(reason, c->struct_reason->str);
+    if (x.worst >= SIM_OUT_STALE_DATA)
+        return x.worst;
+    return content_passes(&x, promises);
+}
+
+int sim_checker_block_role(const SimChecker *c, guint64 block)
+{
+    if (block >= c->L->nblocks || !bget(c->refs, block))
+        return 0;
+    guint32 ino = c->owner[block];
+    return c->inode_ok[ino] && c->inodes[ino].is_dir ? 2 : 1;
 }
 
 SimOutcome sim_check_image(SimChecker *c, const SimMedia *m, GPtrArray *promises, GString *reason)

@@ -48,6 +48,13 @@ void        sim_checker_free(SimChecker *c);
 /* Recover and check the durable image against the promises in force.
  * reason (nullable) receives one line for a non-consistent outcome. */
 SimOutcome  sim_check_image(SimChecker *c, const SimMedia *m, GPtrArray *promises, GString *reason);
+/* Content passes only (stale data, promises), reusing the structural
+ * verdict of the last sim_check_recovered on the same recovery. */
+SimOutcome  sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                              GString *reason);
+/* What a block is to the last checked image: 0 referenced by no inode,
+ * 1 data of a file, 2 a directory block. */
+int         sim_checker_block_role(const SimChecker *c, guint64 block);
 /* The same on a recovery already done. */
 SimOutcome  sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
                                 GString *reason);

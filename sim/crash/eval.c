@@ -7,7 +7,6 @@
  * a home block that replay overwrites anyway.
  */
 #include "crash.h"
-#include <stdio.h>
 
 typedef struct { SimTime t; guint32 reason; guint8 outcome; } Piece;
 
@@ -39,18 +38,22 @@ static guint32 intern(SimCrashEval *e, const char *s)
     return e->reasons->len - 1;
 }
 
-static void judge(SimCrashEval *e, gboolean recover)
+typedef enum { JUDGE_CONTENT, JUDGE_STRUCT, JUDGE_FULL } JudgeMode;
+
+/* FULL: recover and check; STRUCT: the recovery stands, check everything;
+ * CONTENT: recovery and structure stand, recheck data and promises. */
+static void judge(SimCrashEval *e, JudgeMode mode)
 {
-    if (recover || !e->rec_valid) {
+    if (mode == JUDGE_FULL || !e->rec_valid) {
         sim_recover(e->L, sim_fs_content(e->fs), e->m, &e->rec);
         e->rec_valid = TRUE;
+        mode = JUDGE_FULL;
     }
     GPtrArray *pr = sim_fs_promises(e->fs);
-    SimOutcome o = sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
+    SimOutcome o = mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
+                                         : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
     g_ptr_array_free(pr, TRUE);
     e->evals++;
-    if (g_getenv("PCDEBUG") && e->evals % 500 == 0)
-        fprintf(stderr, "t=%.6f start=%u seq=%u replayed T%u..T%u (%u blocks) stop=%u why=%s -> %d %s\n", sim_time_to_s(sim_now(e->w)), e->rec.start, e->rec.sequence, e->rec.first_tid, e->rec.last_tid, e->rec.replay->len, e->rec.stop_pos, e->rec.why, o, e->scratch->str);
     guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
     SimTime now = sim_now(e->w);
     if (e->pieces->len) {
@@ -94,7 +97,7 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
     if (!e->active)
         return;
     if (e->noskip) {
-        judge(e, TRUE);
+        judge(e, JUDGE_FULL);
         return;
     }
     const SimFsLayout *L = e->L;
@@ -116,28 +119,36 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
             e->skipped++;                    /* a clean journal is not read past its superblock */
             return;
         }
-        judge(e, TRUE);
+        judge(e, JUDGE_FULL);
         return;
     }
     if (e->rec_valid && sim_recovery_find(&e->rec, block)) {
         e->skipped++;                        /* replay overwrites it */
         return;
     }
-    judge(e, FALSE);
+    if (sim_fs_loc(L, block) != SIM_LOC_DATA) {
+        judge(e, JUDGE_STRUCT);
+        return;
+    }
+    switch (sim_checker_block_role(e->chk, block)) {
+    case 0: e->skipped++; return;            /* no recovered inode refers to it */
+    case 1: judge(e, JUDGE_CONTENT); return;  /* a file's data */
+    default: judge(e, JUDGE_STRUCT); return;  /* a directory block */
+    }
 }
 
 static void on_oracle(gpointer ud)
 {
     SimCrashEval *e = ud;
     if (e->active && !(e->rec_valid && e->rec.refused))
-        judge(e, FALSE);
+        judge(e, e->noskip ? JUDGE_FULL : JUDGE_CONTENT);
 }
 
 static void start_event(SimWorld *w, gpointer obj, gint64 arg)
 {
     SimCrashEval *e = obj;
     e->active = TRUE;
-    judge(e, TRUE);
+    judge(e, JUDGE_FULL);
 }
 
 SimCrashEval *sim_crash_eval_new(SimWorld *w, SimFs *fs, SimMedia *m, SimTime from)

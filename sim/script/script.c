@@ -620,9 +620,11 @@ static lua_State *scenario_run(const char *path, char *const *sets, const char *
         g_error("cannot create a Lua state (out of memory)");
     lua_atpanic(L, panic);
     *(Host **)lua_getextraspace(L) = h;
+    lua_pushcfunction(L, msghandler);
     lua_pushcfunction(L, sandbox_setup);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+    if (lua_pcall(L, 0, 0, 1) != LUA_OK)
         g_error("cannot set up the Lua sandbox: %s", lua_tostring(L, -1));
+    lua_pop(L, 1);
 
     int st = load_text(L, buf, len, path);
     g_free(buf);
@@ -857,7 +859,10 @@ static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const ch
         gboolean ok = TRUE;
         if (lua_type(L, -2) != LUA_TSTRING) {
             g_autofree char *got = describe(L, -2);
-            ok = cfg_error(error, file, "%s%s: keys must be names, got %s", at, label ? label : "scenario", got);
+            g_autofree char *where = label ? g_strconcat(at, label, NULL)
+                                   : *at   ? g_strndup(at, strlen(at) - 1)      /* "cases[2]" */
+                                           : g_strdup("the scenario table");
+            ok = cfg_error(error, file, "%s: keys must be names, got %s", where, got);
         } else {
             const char *k = lua_tostring(L, -2);
             const SimParam *p = sim_params_find(s, k);
