@@ -114,11 +114,12 @@ static void provenance(Ctx *x, guint64 block, GString *out)
         g_string_append(out, "as made by mkfs");
     } else {
         g_string_append_printf(out, "home copy from T%u", v->tid);
-        if (x->r->clean && v->tid)
+        if (x->r->clean)
             g_string_append(out, " (journal marked clean)");
+        else if (v->tid < x->r->first_tid)
+            g_string_append_printf(out, " (older than the journal tail T%u, so not replayed)", x->r->first_tid);
         else if (v->tid > x->r->last_tid)
-            g_string_append_printf(out, " whose commit is not durable (recovery replayed up to T%u: %s)",
-                                   x->r->last_tid, x->r->why);
+            g_string_append_printf(out, " (newer than the last replayed transaction: its commit is not durable)");
     }
 }
 
@@ -142,6 +143,13 @@ static void finding(Ctx *x, SimOutcome o, guint64 b1, guint64 b2, const char *fm
         g_string_append_printf(x->reason, "; block %" G_GUINT64_FORMAT ": ", bs[i]);
         provenance(x, bs[i], x->reason);
     }
+    const SimRecovery *r = x->r;
+    if (r->clean)
+        g_string_append(x->reason, "; journal was clean");
+    else if (r->last_tid < r->first_tid)
+        g_string_append_printf(x->reason, "; recovery replayed nothing (%s)", r->why);
+    else
+        g_string_append_printf(x->reason, "; recovery replayed T%u..T%u (then %s)", r->first_tid, r->last_tid, r->why);
 }
 
 #define NOB G_MAXUINT64

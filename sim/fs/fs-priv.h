@@ -31,6 +31,7 @@ typedef struct {
     GArray  *pages;           /* FsPage per file block */
     guint32  sync_tid, datasync_tid;
     guint32  ordered_tid;     /* transaction whose ordered list holds it */
+    guint32  resv_start, resv_len, resv_next;   /* block reservation (preallocation) */
     guint    inflight;        /* data writes in flight */
     GArray  *idle_waiters;    /* FsWaiter: run when inflight drops to 0 */
     guint32  dir_ino, name;   /* its (only) entry */
@@ -64,6 +65,7 @@ struct SimFs {
     GHashTable *bufs;         /* block -> FsBuf* */
     FsInodeMem *im;           /* per inode */
     guint8     *notreuse;     /* bitset: freed in an uncommitted transaction */
+    guint32    *resv_owner;   /* per block: inode holding it in reserve, 0 none */
     guint32     alloc_cursor, inode_cursor;
     /* journal */
     GQueue      txns;         /* FsTxn*: checkpoint-pending, committing, running (tid order) */

@@ -175,28 +175,89 @@ static gboolean extent_add(SimInode *in, guint32 lblk, guint32 pblk)
     return TRUE;
 }
 
-/* Allocate one block near `goal` (next fit; blocks freed by an uncommitted
- * transaction are not reused, as ext4's mballoc defers them). */
-static guint32 block_alloc(SimFs *fs, guint32 goal)
+static gboolean block_usable(SimFs *fs, guint32 b, guint32 ino)
+{
+    return !bit_get(bbitmap_bits(fs, b, FALSE), b % SIM_BITS_PER_BITMAP) && !bit_get(fs->notreuse, b) &&
+           (fs->resv_owner[b] == 0 || fs->resv_owner[b] == ino);
+}
+
+/* Reserve a run of up to `want` usable blocks for ino, searching from goal
+ * (next fit). Returns its first block, 0 if the disk is full. Reserved
+ * blocks stay free in the bitmap; other files skip them (mballoc's inode
+ * preallocation), so a growing file stays in a few extents. */
+static guint32 reserve(SimFs *fs, guint32 ino, guint32 goal, guint32 want)
 {
     guint64 n = fs->L.nblocks;
-    if (goal == 0 || goal >= n)
-        goal = fs->alloc_cursor;
-    for (guint64 k = 0; k < n; k++) {
+    guint32 best = 0, best_len = 0;
+    for (guint64 k = 0; k < n;) {
         guint32 b = (guint32)((goal + k) % n);
         guint8 *bits = bbitmap_bits(fs, b, FALSE);
         guint32 bit = b % SIM_BITS_PER_BITMAP;
-        if ((bit & 7) == 0 && bits[bit >> 3] == 0xff && k + 8 < n) {
-            k += 7;                          /* whole byte in use */
+        if ((bit & 7) == 0 && bits[bit >> 3] == 0xff) {
+            k += 8;                           /* whole byte in use */
             continue;
         }
-        if (!bit_get(bits, bit) && !bit_get(fs->notreuse, b)) {
-            bit_set(bbitmap_bits(fs, b, TRUE), bit, TRUE);
-            fs->alloc_cursor = b + 1;
-            return b;
+        if (!block_usable(fs, b, ino)) {
+            k++;
+            continue;
+        }
+        guint32 len = 0;
+        while (len < want && b + len < n && block_usable(fs, b + len, ino))
+            len++;
+        if (len > best_len) {
+            best = b;
+            best_len = len;
+        }
+        if (len == want)
+            break;
+        k += len;
+    }
+    FsInodeMem *m = &fs->im[ino];
+    for (guint32 i = 0; i < best_len; i++)
+        fs->resv_owner[best + i] = ino;
+    m->resv_start = best;
+    m->resv_len = best_len;
+    return best_len ? best : 0;
+}
+
+static void resv_release(SimFs *fs, guint32 ino)
+{
+    FsInodeMem *m = &fs->im[ino];
+    for (guint32 i = 0; i < m->resv_len; i++)
+        if (fs->resv_owner[m->resv_start + i] == ino)
+            fs->resv_owner[m->resv_start + i] = 0;
+    m->resv_len = 0;
+}
+
+/* Allocate one block for ino (0: a directory block, no reservation) right
+ * after `goal` when possible, else from its reservation, else from a new
+ * reservation twice as large as the last (64 blocks up to 4096). Blocks
+ * freed by an uncommitted transaction are not reused, as ext4 defers them. */
+static guint32 block_alloc(SimFs *fs, guint32 goal, guint32 ino)
+{
+    guint64 n = fs->L.nblocks;
+    FsInodeMem *m = &fs->im[ino];
+    guint32 b = 0;
+    if (goal && goal < n && block_usable(fs, goal, ino))
+        b = goal;
+    else if (m->resv_len)
+        b = m->resv_start;
+    else {
+        m->resv_next = m->resv_next ? MIN(m->resv_next * 2, 4096u) : 64u;
+        b = reserve(fs, ino, goal && goal < n ? goal : fs->alloc_cursor, m->resv_next);
+        if (!b)
+            return 0;
+    }
+    if (fs->resv_owner[b] == ino) {
+        fs->resv_owner[b] = 0;
+        if (m->resv_len && b == m->resv_start) {
+            m->resv_start++;
+            m->resv_len--;
         }
     }
-    return 0;
+    bit_set(bbitmap_bits(fs, b, TRUE), b % SIM_BITS_PER_BITMAP, TRUE);
+    fs->alloc_cursor = MAX(fs->alloc_cursor, b + 1) % (guint32)n;
+    return b;
 }
 
 static void block_free(SimFs *fs, guint32 b)
@@ -426,7 +487,7 @@ static int dir_add(SimFs *fs, guint32 dir, guint32 name, guint32 ino)
     }
     /* grow the directory by one block */
     guint32 goal = din->next ? din->ext[din->next - 1].pblk + din->ext[din->next - 1].len : 0;
-    guint32 pblk = block_alloc(fs, goal);
+    guint32 pblk = block_alloc(fs, goal, dir);
     if (!pblk)
         return -ENOSPC;
     din = inode_dirty(fs, dir, TRUE);
@@ -480,6 +541,8 @@ static void inode_unlink(SimFs *fs, guint32 ino)
     guint32 gen = in->igen;
     memset(in, 0, sizeof *in);
     in->igen = gen;
+    resv_release(fs, ino);
+    fs->im[ino].resv_next = 0;
     FsBuf *ib = fs_buf(fs, fs->L.ibitmap);
     jrnl_dirty(fs, ib);
     bit_set(((SimBitmapBlock *)ib->content)->bits, ino, FALSE);
@@ -531,7 +594,7 @@ int sim_fs_write(SimFs *fs, const char *path, guint64 off, guint64 len)
         if (!pg->pblk) {
             SimInode *in = inode_rec(fs, ino);
             guint32 goal = in->next ? in->ext[in->next - 1].pblk + in->ext[in->next - 1].len : 0;
-            guint32 b = block_alloc(fs, goal);
+            guint32 b = block_alloc(fs, goal, ino);
             if (!b)
                 return -ENOSPC;
             in = inode_dirty(fs, ino, TRUE);
@@ -794,6 +857,7 @@ SimFs *sim_fs_new(SimWorld *w, const SimFsCfg *cfg, SimBlkDev *dev, SimMedia *me
     for (guint32 i = 0; i < fs->L.ninodes; i++)
         fs->im[i].idle_waiters = g_array_new(FALSE, FALSE, sizeof(FsWaiter));
     fs->notreuse = g_malloc0(fs->L.nblocks / 8 + 1);
+    fs->resv_owner = g_new0(guint32, fs->L.nblocks);
     fs->promises = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, promise_free);
     jrnl_init(fs);
 
@@ -868,6 +932,7 @@ void sim_fs_free(SimFs *fs)
     }
     g_free(fs->im);
     g_free(fs->notreuse);
+    g_free(fs->resv_owner);
     g_hash_table_destroy(fs->promises);
     g_hash_table_destroy(fs->name_ids);
     g_ptr_array_free(fs->names, TRUE);
