@@ -67,6 +67,8 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./powercut run scenarios/barriers.lua --out out
+	gnuplot -d -c plots/demo.gp out/results.csv out/barriers.png
+	@echo "plot: out/barriers.png"
 
 unit: $(TEST_BIN)
 

@@ -82,7 +82,7 @@ void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, gui
             const char *why = NULL;
             SimOutcome o = sim_crash_eval_at(ev, t, &why);
             out->counts[o]++;
-            if (o != SIM_OUT_CONSISTENT && out->notes->len < MAX_NOTES) {
+            if (o != SIM_OUT_CONSISTENT && out->counts[o] <= MAX_NOTES) {   /* the first few of each class */
                 SimTrialNote *n = g_new0(SimTrialNote, 1);
                 n->run = run;
                 n->trial = k;
@@ -210,11 +210,31 @@ static void aggregate(SimCaseResult *cr, const SimCaseSpec *cs, Task *tasks, gui
         d->max_dirty_blocks = MAX(d->max_dirty_blocks, s->max_dirty_blocks);
         d->cache_full_waits += s->cache_full_waits;
         d->busy_ns += s->busy_ns;
-        for (guint i = 0; i < o->notes->len && cr->notes->len < MAX_NOTES; i++) {
-            SimTrialNote *n = g_ptr_array_index(o->notes, i);
-            sim_case_result_add_note(cr, n->run, n->trial, n->t, n->outcome, n->reason);
-        }
     }
+    /* Notes: the first trial of each non-consistent class, most severe
+     * first, then the next ones in run order, MAX_NOTES in all. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int cls = SIM_OUT_N - 1; cls > SIM_OUT_CONSISTENT; cls--) {
+            gboolean taken = FALSE;
+            for (guint r = 0; r < runs && cr->notes->len < MAX_NOTES; r++) {
+                GPtrArray *notes = tasks[r].out.notes;
+                for (guint i = 0; i < notes->len && cr->notes->len < MAX_NOTES; i++) {
+                    SimTrialNote *n = g_ptr_array_index(notes, i);
+                    if ((int)n->outcome != cls || n->reason == NULL)
+                        continue;
+                    if (pass == 0 && taken)
+                        break;
+                    if (pass == 1 && !taken) {   /* skip the one pass 0 took */
+                        taken = TRUE;
+                        continue;
+                    }
+                    sim_case_result_add_note(cr, n->run, n->trial, n->t, n->outcome, n->reason);
+                    taken = TRUE;
+                }
+                if (pass == 0 && taken)
+                    break;
+            }
+        }
     cr->p_inc = runs ? pinc / runs : 0;
     double secs = cr->sim_seconds;
     cr->ops_per_s = secs > 0 ? ops / secs : 0;

@@ -100,7 +100,11 @@ static void provenance(Ctx *x, guint64 block, GString *out)
                                    base == 0 ? "zeroes" : sim_blk_type_name(v->type));
             if (v->tid)
                 g_string_append_printf(out, " of T%u", v->tid);
-            g_string_append_printf(out, " - commit of T%u durable, its journal block %u not", rp->tid, rp->pos);
+            if (v->tid > rp->tid)
+                g_string_append_printf(out, " - a later lap of the log overwrote T%u's block while the journal "
+                                            "superblock still pointed before it", rp->tid);
+            else
+                g_string_append_printf(out, " - commit of T%u durable, its journal block %u not", rp->tid, rp->pos);
         }
         return;
     }
