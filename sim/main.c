@@ -59,6 +59,7 @@ static char **opt_case = NULL;
 static char *opt_json = NULL;
 static char *opt_csv = NULL;
 static char *opt_out = NULL;
+static char *opt_trials_csv = NULL;
 static gboolean opt_quiet = FALSE;
 
 static const GOptionEntry run_entries[] = {
@@ -71,6 +72,8 @@ static const GOptionEntry run_entries[] = {
     { "case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_case, "Run only this case (repeatable)", "NAME" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "Write results as JSON (- for stdout)", "FILE" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &opt_csv, "Write one CSV row per case (- for stdout)", "FILE" },
+    { "trials-csv", 0, 0, G_OPTION_ARG_FILENAME, &opt_trials_csv,
+      "Write every sampled power cut: case, run, trial, instant, outcome, reason (- for stdout)", "FILE" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write results.json and results.csv into DIR", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress bar, no table", NULL },
     G_OPTION_ENTRY_NULL
@@ -131,8 +134,10 @@ static int cmd_run(int argc, char **argv)
     }
     gboolean tty = isatty(STDERR_FILENO);
     SimRunOpts o = { .seed = (guint64)opt_seed, .jobs = opt_jobs ? (guint)opt_jobs : g_get_num_processors(),
-                     .trials = -1, .cases = opt_case, .progress = tty && !opt_quiet };
-    SimResults *res = sim_run_scenario(sc, &o, &err);
+                     .trials = -1, .cases = opt_case, .progress = tty && !opt_quiet,
+                     .keep_trials = opt_trials_csv != NULL };
+    g_autoptr(GString) tcsv = NULL;
+    SimResults *res = sim_run_scenario_trials(sc, &o, opt_trials_csv ? &tcsv : NULL, &err);
     sim_scenario_free(sc);
     if (!res)
         return fail(EXIT_BAD_INPUT, err);
@@ -154,7 +159,10 @@ static int cmd_run(int argc, char **argv)
         status = fail(1, err);
     if (!status && opt_csv && !write_out(opt_csv, csv, &err))
         status = fail(1, err);
-    gboolean stdout_taken = (opt_json && !strcmp(opt_json, "-")) || (opt_csv && !strcmp(opt_csv, "-"));
+    if (!status && opt_trials_csv && !write_out(opt_trials_csv, tcsv, &err))
+        status = fail(1, err);
+    gboolean stdout_taken = (opt_json && !strcmp(opt_json, "-")) || (opt_csv && !strcmp(opt_csv, "-")) ||
+                            (opt_trials_csv && !strcmp(opt_trials_csv, "-"));
     if (!opt_quiet && !stdout_taken) {
         g_autoptr(GString) t = g_string_new(NULL);
         sim_report_table(res, t);

@@ -26,6 +26,8 @@ void sim_run_out_clear(SimRunOut *o)
         g_array_free(o->fsync_lat_ms, TRUE);
     if (o->notes)
         g_ptr_array_free(o->notes, TRUE);
+    if (o->all)
+        g_ptr_array_free(o->all, TRUE);
     g_clear_error(&o->error);
     memset(o, 0, sizeof *o);
 }
@@ -37,11 +39,24 @@ static void note_free(gpointer p)
     g_free(n);
 }
 
-void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
-                 gboolean evaluate, SimRunOut *out)
+static SimTrialNote *note_new(guint run, guint64 trial, SimTime t, SimOutcome o, const char *why)
+{
+    SimTrialNote *n = g_new0(SimTrialNote, 1);
+    n->run = run;
+    n->trial = trial;
+    n->t = t;
+    n->outcome = o;
+    n->reason = g_strdup(why);
+    return n;
+}
+
+static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                    gboolean evaluate, gboolean keep_trials, SimRunOut *out)
 {
     memset(out, 0, sizeof *out);
     out->notes = g_ptr_array_new_with_free_func(note_free);
+    if (keep_trials)
+        out->all = g_ptr_array_new_with_free_func(note_free);
     SimWorld *w = sim_world_new(seed, run);
     SimBlkDev *hdd = sim_hdd_new(w, &cs->dev);
     SimBlkDev *q = sim_blkq_new(w, hdd);
@@ -82,15 +97,10 @@ void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, gui
             const char *why = NULL;
             SimOutcome o = sim_crash_eval_at(ev, t, &why);
             out->counts[o]++;
-            if (o != SIM_OUT_CONSISTENT && out->counts[o] <= MAX_NOTES) {   /* the first few of each class */
-                SimTrialNote *n = g_new0(SimTrialNote, 1);
-                n->run = run;
-                n->trial = k;
-                n->t = t;
-                n->outcome = o;
-                n->reason = g_strdup(why);
-                g_ptr_array_add(out->notes, n);
-            }
+            if (o != SIM_OUT_CONSISTENT && out->counts[o] <= MAX_NOTES)   /* the first few of each class */
+                g_ptr_array_add(out->notes, note_new(run, k, t, o, why));
+            if (out->all)
+                g_ptr_array_add(out->all, note_new(run, k, t, o, why));
         }
         out->trials = trials;
         sim_crash_eval_free(ev);
@@ -105,6 +115,12 @@ done:
     sim_world_free(w);
 }
 
+void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                 gboolean evaluate, SimRunOut *out)
+{
+    run_one(sc, cs, seed, run, trials, evaluate, FALSE, out);
+}
+
 /* ---- the pool -------------------------------------------------------------- */
 
 typedef struct {
@@ -112,6 +128,7 @@ typedef struct {
     const SimCaseSpec *cs;
     guint64 seed, trials;
     guint run;
+    gboolean keep;
     SimRunOut out;
 } Task;
 
@@ -139,7 +156,7 @@ static void worker(gpointer data, gpointer user)
 {
     Task *t = data;
     Progress *p = user;
-    sim_run_one(t->sc, t->cs, t->seed, t->run, t->trials, TRUE, &t->out);
+    run_one(t->sc, t->cs, t->seed, t->run, t->trials, TRUE, t->keep, &t->out);
     g_mutex_lock(&p->lock);
     p->done++;
     if (p->progress)
@@ -251,8 +268,47 @@ static void aggregate(SimCaseResult *cr, const SimCaseSpec *cs, Task *tasks, gui
     (void)cs;
 }
 
+static void csv_field(GString *g, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            g_string_append_c(g, '"');
+        g_string_append_c(g, *s);
+    }
+    g_string_append_c(g, '"');
+}
+
+static void trials_rows(GString *g, const char *name, Task *tasks, guint runs)
+{
+    for (guint r = 0; r < runs; r++) {
+        GPtrArray *all = tasks[r].out.all;
+        for (guint i = 0; all && i < all->len; i++) {
+            SimTrialNote *n = g_ptr_array_index(all, i);
+            char ts[32];
+            csv_field(g, name);
+            g_string_append_printf(g, ",%u,%" G_GUINT64_FORMAT ",%s,%s,", n->run, n->trial,
+                                   g_ascii_formatd(ts, sizeof ts, "%.9f", sim_time_to_s(n->t)),
+                                   sim_outcome_name(n->outcome));
+            csv_field(g, n->reason ? n->reason : "");
+            g_string_append_c(g, '\n');
+        }
+    }
+}
+
 SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError **error)
 {
+    return sim_run_scenario_trials(sc, o, NULL, error);
+}
+
+SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, GString **trials_csv, GError **error)
+{
+    if (trials_csv)
+        *trials_csv = g_string_new("case,run,trial,t_s,outcome,reason\n");
     g_autoptr(SimResults) res = sim_results_new(sc->path, o->seed);
     GPtrArray *sel = g_ptr_array_new();
     for (guint i = 0; i < sc->cases->len; i++) {
@@ -278,6 +334,7 @@ SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError 
             t->cs = cs;
             t->seed = o->seed;
             t->run = r;
+            t->keep = o->keep_trials;
             t->trials = trials / runs + (r < trials % runs ? 1 : 0);
             g_thread_pool_push(pool, t, NULL);
         }
@@ -301,6 +358,8 @@ SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError 
             echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
             aggregate(cr, cs, tasks[i], runs);
             g_ptr_array_add(res->cases, cr);
+            if (trials_csv)
+                trials_rows(*trials_csv, cs->name, tasks[i], runs);
         }
         for (guint r = 0; r < runs; r++)
             sim_run_out_clear(&tasks[i][r].out);

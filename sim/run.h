@@ -12,10 +12,14 @@ typedef struct {
     gint64   trials;          /* override of run.trials, or -1 */
     char   **cases;           /* only these case names (NULL-terminated), or NULL */
     gboolean progress;        /* progress bar with ETA on stderr */
+    gboolean keep_trials;     /* keep every sampled trial (for --trials-csv) */
 } SimRunOpts;
 
 /* (transfer full) results, or NULL with error (a Lua workload failed). */
 SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError **error);
+/* The same; with o->keep_trials, *trials_csv receives one CSV row per
+ * sampled cut: case,run,trial,t_s,outcome,reason. */
+SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, GString **trials_csv, GError **error);
 
 /* One simulated run of a case, kept for tests and the benchmark. */
 typedef struct {
@@ -25,7 +29,8 @@ typedef struct {
     GArray  *op_lat_ms, *fsync_lat_ms;
     SimDevStats dev;
     double   sim_seconds;
-    GPtrArray *notes;                  /* SimTrialNote* (first few) */
+    GPtrArray *notes;                  /* SimTrialNote* (first few of each class) */
+    GPtrArray *all;                    /* SimTrialNote* of every trial, when asked for */
     GError  *error;
 } SimRunOut;
 

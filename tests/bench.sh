@@ -18,4 +18,4 @@ wall() {
 w1=$(wall 1) || exit 1
 w2=$(wall 2) || exit 1
 echo "cli:      $SC -q -j 1: $w1 s wall"
-echo "cli:      $SC -q -j 2: $w2 s wall ($(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')x speed-up; $(nproc 2>/dev/null || echo '?') cores)"
+echo "cli:      $SC -q -j 2: $w2 s wall ($(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x speed-up; $(nproc 2>/dev/null || echo '?') cores)"
