@@ -36,4 +36,14 @@ return {
     { name = "barrier-on",  fs = { barrier = true } },
     { name = "barrier-off", fs = { barrier = false } },
   },
+  -- What the kernel promises (SEMANTICS J1, J2, E4): with barriers on and an
+  -- honest drive, no cut may corrupt the file system or lose an fsync.
+  -- A failed expectation makes `powercut run` exit with status 3.
+  expect = function(c)
+    if c.params["fs.barrier"] then
+      sim.expect(c.outcomes.corrupt + c.outcomes.unmountable == 0, "barriers on, yet a cut corrupted the file system")
+      sim.expect(c.outcomes.lost_fsync + c.outcomes.stale_data == 0, "barriers on, yet a cut lost fsynced data")
+      sim.expect(c.p_inc == 0, "barriers on, yet p_inc > 0")
+    end
+  end,
 }

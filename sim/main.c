@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #define EXIT_BAD_INPUT 2
+#define EXIT_EXPECT 3
 
 static const char *const summary =
     "powercut - what survives a power cut? A discrete-event simulator of the Linux storage stack:\n"
@@ -51,7 +52,7 @@ static int fail(int status, GError *err)
 
 /* ---- run --------------------------------------------------------------------- */
 
-static gint64 opt_trials = -1;
+static gint64 opt_trials = G_MININT64;   /* not given */
 static gint64 opt_seed = 1;
 static gint opt_jobs = 0;
 static char **opt_set = NULL;
@@ -84,8 +85,30 @@ static gboolean write_out(const char *path, GString *s, GError **error)
     return sim_write_file_atomic(path, s->str, s->len, error);
 }
 
+/* GOption wants "-j 2"; accept "-j2" too for the short options taking a value. */
+static char **split_short(int *argc, char **argv)
+{
+    GPtrArray *a = g_ptr_array_new();
+    for (int i = 0; i < *argc; i++) {
+        const char *s = argv[i];
+        if (i > 0 && s[0] == '-' && s[1] && strchr("nsjDo", s[1]) && s[2]) {
+            g_ptr_array_add(a, g_strndup(s, 2));
+            g_ptr_array_add(a, g_strdup(s + 2));
+        } else {
+            g_ptr_array_add(a, g_strdup(s));
+        }
+        if (!strcmp(s, "--"))
+            for (i++; i < *argc; i++)
+                g_ptr_array_add(a, g_strdup(argv[i]));
+    }
+    *argc = (int)a->len;
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
 static int cmd_run(int argc, char **argv)
 {
+    argv = split_short(&argc, argv);
     g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.lua - simulate every case and report");
     g_option_context_set_summary(ctx, summary);
     g_option_context_set_description(ctx,
@@ -99,18 +122,18 @@ static int cmd_run(int argc, char **argv)
     if (argc != 2)
         die_usage(argc < 2 ? "run: missing SCENARIO.lua (see: powercut help run)"
                            : "run: unexpected argument '%s' (one scenario file)", argc < 2 ? "" : argv[2]);
-    if (opt_trials == 0 || opt_trials < -1)
+    if (opt_trials != G_MININT64 && opt_trials < 1)
         die_usage("--trials: %" G_GINT64_FORMAT " is not allowed (a positive count)", opt_trials);
     if (opt_seed < 0)
         die_usage("--seed: %" G_GINT64_FORMAT " is not allowed (0 or more)", opt_seed);
     if (opt_jobs < 0 || opt_jobs > 1024)
-        die_usage("--jobs: %d is not allowed (1 to 1024)", opt_jobs);
+        die_usage("--jobs: %d is not allowed (1 to 1024, or 0 for every core)", opt_jobs);
 
     /* --trials is the dotted override run.trials, so the JSON echo shows it */
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     for (char **s = opt_set; s && *s; s++)
         g_ptr_array_add(sets, g_strdup(*s));
-    if (opt_trials > 0)
+    if (opt_trials != G_MININT64)
         g_ptr_array_add(sets, g_strdup_printf("run.trials=%" G_GINT64_FORMAT, opt_trials));
     g_ptr_array_add(sets, NULL);
     SimScenario *sc = sim_scenario_load(argv[1], (const char *const *)sets->pdata, (guint64)opt_seed, &err);
@@ -138,9 +161,18 @@ static int cmd_run(int argc, char **argv)
                      .keep_trials = opt_trials_csv != NULL };
     g_autoptr(GString) tcsv = NULL;
     SimResults *res = sim_run_scenario_trials(sc, &o, opt_trials_csv ? &tcsv : NULL, &err);
-    sim_scenario_free(sc);
-    if (!res)
+    if (!res) {
+        sim_scenario_free(sc);
         return fail(EXIT_BAD_INPUT, err);
+    }
+    /* the scenario's own expectations, judged before anything is printed */
+    g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
+    gboolean expect_ok = sim_scenario_check_expect(sc, res, failures, &err);
+    sim_scenario_free(sc);
+    if (!expect_ok) {
+        sim_results_free(res);
+        return fail(EXIT_BAD_INPUT, err);
+    }
     int status = 0;
     g_autoptr(GString) json = sim_report_json(res);
     g_autoptr(GString) csv = sim_report_csv(res);
@@ -163,7 +195,7 @@ static int cmd_run(int argc, char **argv)
         status = fail(1, err);
     gboolean stdout_taken = (opt_json && !strcmp(opt_json, "-")) || (opt_csv && !strcmp(opt_csv, "-")) ||
                             (opt_trials_csv && !strcmp(opt_trials_csv, "-"));
-    if (!opt_quiet && !stdout_taken) {
+    if (!opt_quiet && !stdout_taken && status == 0) {
         g_autoptr(GString) t = g_string_new(NULL);
         sim_report_table(res, t);
         fputs(t->str, stdout);
@@ -171,6 +203,10 @@ static int cmd_run(int argc, char **argv)
             printf("wrote %s/results.json and %s/results.csv\n", opt_out, opt_out);
     }
     sim_results_free(res);
+    for (guint i = 0; i < failures->len; i++)
+        fprintf(stderr, "powercut: %s: expectation failed: %s\n", argv[1], (char *)g_ptr_array_index(failures, i));
+    if (status == 0 && failures->len)
+        status = EXIT_EXPECT;
     return status;
 }
 
@@ -260,7 +296,7 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C");
     if (argc < 2) {
-        printf("%s\n\nUsage: powercut COMMAND [ARGS]\n\n%s", summary, commands);
+        fprintf(stderr, "%s\n\nUsage: powercut COMMAND [ARGS]\n\n%s", summary, commands);
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];

@@ -257,6 +257,7 @@ static void test_hand_timing(void)
 
 typedef struct {
     Rig     *r;
+    guint64  blk_a, blk_b;        /* B3 tests: written before / after the flush arrived */
     SimTime  t_write, t_flush, t_b;
     SimToken media_at_write, media_at_flush, media_b_at_flush;
 } Seq;
@@ -303,8 +304,8 @@ static void flush_done_b3(SimIo *io, gpointer ctx)
 {
     Seq *s = ctx;
     s->t_flush = sim_now(s->r->w);
-    s->media_at_flush = sim_media_get(s->r->d->media, 100);
-    s->media_b_at_flush = sim_media_get(s->r->d->media, 200);
+    s->media_at_flush = sim_media_get(s->r->d->media, s->blk_a);
+    s->media_b_at_flush = sim_media_get(s->r->d->media, s->blk_b);
     sim_io_free(io);
 }
 
@@ -318,7 +319,7 @@ static void write_b_done(SimIo *io, gpointer ctx)
 static void submit_b_ev(SimWorld *w, gpointer obj, gint64 arg)
 {
     Seq *s = obj;
-    sim_blk_submit(s->r->d, mk_io(SIM_IO_WRITE, 200, 1, 2, 0, 2, write_b_done, s));
+    sim_blk_submit(s->r->d, mk_io(SIM_IO_WRITE, s->blk_b, 1, 2, 0, 2, write_b_done, s));
 }
 
 static void write_a_done(SimIo *io, gpointer ctx)
@@ -336,13 +337,50 @@ static void write_a_done(SimIo *io, gpointer ctx)
 static void test_flush_covers_only_earlier(void)
 {
     SimHddCfg c = default_cfg();
-    Seq s = { .r = rig_new(&c) };
-    sim_blk_submit(s.r->d, mk_io(SIM_IO_WRITE, 100, 1, 1, 0, 1, write_a_done, &s));
+    Seq s = { .r = rig_new(&c), .blk_a = 100, .blk_b = 200 };
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_WRITE, s.blk_a, 1, 1, 0, 1, write_a_done, &s));
     sim_world_run(s.r->w, SIM_TIME_MAX);
     g_assert_cmpint(s.t_b, <, s.t_flush);
     g_assert_cmpuint(s.media_at_flush, ==, 1);
     g_assert_cmpuint(s.media_b_at_flush, ==, 0);
-    g_assert_cmpuint(sim_media_get(s.r->d->media, 200), ==, 2);   /* destaged later, when idle */
+    g_assert_cmpuint(sim_media_get(s.r->d->media, s.blk_b), ==, 2);   /* destaged later, when idle */
+    rig_free(s.r);
+}
+
+/* While a flush waits, destage serves only what the flush covers: the head
+ * ends a long read at the inner edge, A (covered) is at the outer edge, B
+ * (written after the flush arrived) right next to the head. SATF alone
+ * would take B first; the flush completes with A durable and B not. */
+static void test_flush_restricts_destage(void)
+{
+    SimHddCfg c = default_cfg();
+    Seq s = { .r = rig_new(&c), .blk_a = 5 };
+    s.blk_b = s.r->d->nblocks - 100;
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_READ, s.r->d->nblocks - 8, 8, 0, 0, 0, done_record, s.r));
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_WRITE, s.blk_a, 1, 1, 0, 1, write_a_done, &s));
+    sim_world_run(s.r->w, SIM_TIME_MAX);
+    g_assert_cmpint(done_time(s.r, 0), <, s.t_flush);   /* the read did hold the head */
+    g_assert_cmpint(s.t_b, <, done_time(s.r, 0));
+    g_assert_cmpuint(s.media_at_flush, ==, 1);
+    g_assert_cmpuint(s.media_b_at_flush, ==, 0);
+    g_assert_cmpuint(sim_media_get(s.r->d->media, s.blk_b), ==, 2);
+    rig_free(s.r);
+}
+
+/* D1 with a rewrite: block 5 is written (1), a flush arrives, then block 5
+ * is rewritten (2) before it could be destaged. The flush still owes the
+ * first write's durability: when it completes, block 5 holds 1 or the newer
+ * 2, never its old content. */
+static void test_rewrite_keeps_flush_coverage(void)
+{
+    SimHddCfg c = default_cfg();
+    Seq s = { .r = rig_new(&c), .blk_a = 5, .blk_b = 5 };
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_READ, s.r->d->nblocks - 8, 8, 0, 0, 0, done_record, s.r));
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_WRITE, s.blk_a, 1, 1, 0, 1, write_a_done, &s));
+    sim_world_run(s.r->w, SIM_TIME_MAX);
+    g_assert_cmpint(s.t_b, <, s.t_flush);
+    g_assert_cmpuint(s.media_at_flush, !=, 0);
+    g_assert_cmpuint(sim_media_get(s.r->d->media, 5), ==, 2);
     rig_free(s.r);
 }
 
@@ -382,6 +420,40 @@ static void write_done_then_read(SimIo *io, gpointer ctx)
     done_record(io, r);
     sim_blk_submit(r->d, mk_io(SIM_IO_READ, 500, 2, 0, 0, 3, done_record, r));
     sim_blk_submit(r->d, mk_io(SIM_IO_READ, 900000, 1, 0, 0, 4, done_record, r));
+}
+
+/* A flush covers block 1000 (written, completed, cached). Before it can be
+ * destaged (the head is busy with a long read), a FUA write supersedes the
+ * cached copy. The flush must still not complete before block 1000 is on
+ * media, now through the FUA write (D1). */
+static void flush_done_hold(SimIo *io, gpointer ctx)
+{
+    Seq *s = ctx;
+    s->t_flush = sim_now(s->r->w);
+    s->media_at_flush = sim_media_get(s->r->d->media, 1000);
+    sim_io_free(io);
+}
+
+static void write_done_hold(SimIo *io, gpointer ctx)
+{
+    Seq *s = ctx;
+    sim_io_free(io);
+    sim_blk_submit(s->r->d, mk_io(SIM_IO_FLUSH, 0, 0, 0, 0, 0, flush_done_hold, s));
+    sim_blk_submit(s->r->d, mk_io(SIM_IO_WRITE, 1000, 1, 2, SIM_IO_FUA, 0, fua_done, s));
+}
+
+static void test_flush_waits_for_superseding_fua(void)
+{
+    SimHddCfg c = default_cfg();
+    Seq s = { .r = rig_new(&c) };
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_READ, s.r->d->nblocks - 8, 8, 0, 0, 0, done_record, s.r));
+    sim_blk_submit(s.r->d, mk_io(SIM_IO_WRITE, 1000, 1, 1, 0, 0, write_done_hold, &s));
+    sim_world_run(s.r->w, SIM_TIME_MAX);
+    g_assert_cmpint(s.t_flush, >=, s.t_write);           /* after the FUA write landed */
+    g_assert_cmpuint(s.media_at_flush, ==, 2);
+    for (guint i = 0; i < s.r->lands->len; i++)          /* the superseded copy never lands */
+        g_assert_cmpuint(g_array_index(s.r->lands, Land, i).tok, !=, 1);
+    rig_free(s.r);
 }
 
 static void test_empty_flush_and_reads(void)
@@ -619,14 +691,15 @@ static void loop_done(SimIo *io, gpointer ctx)
     Loop *l = ctx;
     gint64 blk = (gint64)io->block;
     sim_io_free(io);
-    if (l->left > 0)
+    if (l->left > 0) {
+        l->left--;
         sim_schedule_after(l->r->w, g_rand_int_range(l->rand, 0, 1000000), loop_submit_ev, l, blk);
+    }
 }
 
 static void loop_submit_ev(SimWorld *w, gpointer obj, gint64 blk)
 {
     Loop *l = obj;
-    l->left--;
     SimToken t = ++l->next_tok;
     l->last[blk] = t;
     guint32 flags = g_rand_int_range(l->rand, 0, 8) == 0 ? SIM_IO_FUA : 0;
@@ -638,7 +711,7 @@ static void test_rewrite_never_older_last(void)
     for (int pol = SIM_DESTAGE_FIFO; pol <= SIM_DESTAGE_RANDOM; pol++) {
         SimHddCfg c = default_cfg();
         c.policy = pol;
-        Loop l = { rig_new(&c), g_rand_new_with_seed(g_test_rand_int()), 0, { 0 }, 2000 };
+        Loop l = { rig_new(&c), g_rand_new_with_seed(g_test_rand_int()), 0, { 0 }, 2000 - 8 };
         for (gint64 b = 0; b < 8; b++)
             sim_schedule_at(l.r->w, 0, loop_submit_ev, &l, b);
         sim_world_run(l.r->w, SIM_TIME_MAX);
@@ -664,7 +737,10 @@ int main(int argc, char **argv)
     g_test_add_func("/hdd/hand-timing-write-through", test_hand_timing);
     g_test_add_func("/hdd/D1-cache-write-volatile-until-flush", test_cache_write_then_flush);
     g_test_add_func("/hdd/B3-flush-covers-only-earlier", test_flush_covers_only_earlier);
+    g_test_add_func("/hdd/B3-flush-restricts-destage-to-covered", test_flush_restricts_destage);
+    g_test_add_func("/hdd/D1-rewrite-keeps-flush-coverage", test_rewrite_keeps_flush_coverage);
     g_test_add_func("/hdd/fua-durable-at-completion", test_fua_durable);
+    g_test_add_func("/hdd/D1-flush-waits-for-superseding-fua", test_flush_waits_for_superseding_fua);
     g_test_add_func("/hdd/empty-flush-and-read-hits", test_empty_flush_and_reads);
     g_test_add_func("/hdd/D2-fifo-lands-in-completion-order", test_fifo_completion_order);
     g_test_add_func("/hdd/D2-random-reorders", test_random_reorders);

@@ -1,5 +1,6 @@
 /* tests/test-script.c - the Lua host: scenario loading and resolution,
- * --set, error messages, the sandbox, math.random, Lua workloads, presets.
+ * --set, error messages, the sandbox, math.random, Lua workloads, presets,
+ * expectations.
  * Fixture scenarios are written into a temporary directory per test. */
 #include <string.h>
 #include <glib/gstdio.h>
@@ -596,6 +597,140 @@ static void test_presets(Fx *fx, gconstpointer data)
                  ":2: presets: no preset named 'sata_720'", NULL);
 }
 
+/* ---- expectations -------------------------------------------------------- */
+
+/* The expect function, one branch per (hand-made) case result; line numbers
+ * matter for the messages. %s: the expected corruption CI. */
+static const char expect_lua[] =
+    "local seen = {}\n"                                                          /* 1 */
+    "return {\n"
+    "  cases = { { name = 'one' } },\n"
+    "  expect = function(c)\n"
+    "    seen[#seen + 1] = c.name\n"                                             /* 5 */
+    "    if c.name == 'good' then\n"
+    "      sim.expect(c.trials == 100 and c.runs == 2, 'counts')\n"
+    "      local o = c.outcomes\n"
+    "      sim.expect(o.consistent == 90 and o.lost_fsync == 6 and o.stale_data == 0 and o.corrupt == 3\n"
+    "                 and o.unmountable == 1, 'outcomes')\n"                     /* 10 */
+    "      sim.expect(c.corruption_rate == 0.04 and c.lost_fsync_rate == 0.06, 'rates')\n"
+    "      sim.expect(c.corruption_ci95[1] == %s and c.corruption_ci95[2] == %s, 'corruption ci')\n"
+    "      sim.expect(c.lost_fsync_ci95[1] < 0.06 and c.lost_fsync_ci95[2] > 0.06, 'lost ci')\n"
+    "      sim.expect(c.p_inc == 0.25 and c.ops_per_s == 1000 and c.mb_per_s == 4 and c.fsyncs_per_s == 50\n"
+    "                 and c.fsync_p50_ms == 8 and c.fsync_p99_ms == 30, 'figures')\n"   /* 15 */
+    "      local p = c.params\n"
+    "      sim.expect(p['fs.barrier'] == true and p['fs.commit_s'] == 5 and math.type(p['device.cache_mb'])\n"
+    "                 == 'integer' and p['device.policy'] == 'clook', 'params')\n"
+    "      return true\n"
+    "    elseif c.name == 'quiet' then return\n"                                 /* 20 */
+    "    elseif c.name == 'false' then return false, 'too\\ncorrupt'\n"
+    "    elseif c.name == 'bare' then return false\n"
+    "    elseif c.name == 'err' then error('boom')\n"
+    "    elseif c.name == 'sim' then sim.expect(c.p_inc < 0.1, 'p_inc too high')\n"
+    "    elseif c.name == 'odd' then return 1\n"                                 /* 25 */
+    "    elseif c.name == 'loop' then while true do end\n"
+    "    elseif c.name == 'empty' then return c.corruption_rate ~= c.corruption_rate\n"   /* NaN */
+    "    elseif c.name == 'order' then return false, table.concat(seen, ',')\n"
+    "    end\n"
+    "  end,\n"                                                                   /* 30 */
+    "}\n";
+
+static SimCaseResult *expect_case(const char *name, double p_inc)
+{
+    SimCaseResult *c = sim_case_result_new(name, 2);
+    c->trials = 100;
+    const guint64 out[SIM_OUT_N] = { 90, 6, 0, 3, 1 };
+    memcpy(c->outcomes, out, sizeof out);
+    for (guint r = 0; r < 2; r++) {
+        c->run_trials[r] = 50;
+        c->run_corrupt[r] = 2;
+        c->run_lost[r] = 3;
+    }
+    c->p_inc = p_inc;
+    c->ops_per_s = 1000;
+    c->mb_per_s = 4;
+    c->fsyncs_per_s = 50;
+    c->fsync_p50_ms = 8;
+    c->fsync_p99_ms = 30;
+    sim_case_result_add_param(c, "fs.barrier", "true", SIM_PV_BOOL);
+    sim_case_result_add_param(c, "fs.commit_s", "5", SIM_PV_NUMBER);
+    sim_case_result_add_param(c, "device.cache_mb", "64", SIM_PV_NUMBER);
+    sim_case_result_add_param(c, "device.policy", "clook", SIM_PV_STRING);
+    return c;
+}
+
+static void test_expect(Fx *fx, gconstpointer data)
+{
+    double lo, hi;
+    const guint64 bad[2] = { 2, 2 }, n[2] = { 50, 50 };
+    sim_stats_rate_ci(bad, n, 2, NULL, &lo, &hi);
+    char los[G_ASCII_DTOSTR_BUF_SIZE], his[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(los, sizeof los, "%.17g", lo);
+    g_ascii_formatd(his, sizeof his, "%.17g", hi);
+    g_autofree char *text = g_strdup_printf(expect_lua, los, his);
+    g_autofree char *path = put(fx, "exp.lua", text);
+    g_autoptr(SimScenario) sc = load_ok(path, NULL, 1);
+    g_assert_true(sim_scenario_has_expect(sc));
+
+    g_autoptr(SimResults) res = sim_results_new(path, 1);
+    const char *names[] = { "good", "quiet", "false", "bare", "err", "sim", "odd", "loop", "empty", "order" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(res->cases, expect_case(names[i], 0.25));
+    SimCaseResult *empty = res->cases->pdata[8];
+    empty->trials = 0;
+    memset(empty->outcomes, 0, sizeof empty->outcomes);
+    memset(empty->run_trials, 0, 2 * sizeof(guint64));
+    memset(empty->run_corrupt, 0, 2 * sizeof(guint64));
+    memset(empty->run_lost, 0, 2 * sizeof(guint64));
+
+    g_autoptr(GPtrArray) fails = g_ptr_array_new_with_free_func(g_free);
+    GError *e = NULL;
+    g_assert_true(sim_scenario_check_expect(sc, res, fails, &e));
+    g_assert_no_error(e);
+    g_autofree char *l23 = g_strdup_printf("err: %s:23: boom", path);
+    g_autofree char *l24 = g_strdup_printf("sim: %s:24: p_inc too high", path);
+    g_autofree char *l25 = g_strdup_printf("odd: %s: expect returned number 1 (return true, nothing, or false and a "
+                                           "message)", path);
+    g_autofree char *loop = g_strdup_printf("loop: %s: expect did not finish (runaway loop?)", path);
+    const char *want[] = { "false: too corrupt", "bare: expectation failed", l23, l24, l25, loop,
+                           "order: good,quiet,false,bare,err,sim,odd,loop,empty,order" };
+    for (guint i = 0; i < fails->len; i++)
+        g_test_message("failure: %s", (char *)fails->pdata[i]);
+    g_assert_cmpuint(fails->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        g_assert_cmpstr(fails->pdata[i], ==, want[i]);
+
+    /* sim.expect passes quietly; the same case with a low p_inc passes */
+    g_autoptr(SimResults) ok = sim_results_new(path, 1);
+    g_ptr_array_add(ok->cases, expect_case("sim", 0.05));
+    g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func(g_free);
+    g_assert_true(sim_scenario_check_expect(sc, ok, none, &e));
+    g_assert_cmpuint(none->len, ==, 0);
+
+    /* no expect: nothing to check */
+    g_autofree char *plain = put(fx, "plain.lua", "return {}");
+    g_autoptr(SimScenario) sp = load_ok(plain, NULL, 1);
+    g_assert_false(sim_scenario_has_expect(sp));
+    g_assert_true(sim_scenario_check_expect(sp, res, none, &e));
+    g_assert_no_error(e);
+    g_assert_cmpuint(none->len, ==, 0);
+
+    /* the scenario no longer loads: an error, not a failure */
+    g_free(put(fx, "plain.lua", "return {"));
+    g_assert_false(sim_scenario_check_expect(sp, res, none, &e));
+    g_assert_error(e, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_SYNTAX);
+    g_clear_error(&e);
+    g_assert_cmpuint(none->len, ==, 0);
+    g_assert_false(sim_scenario_has_expect(sp));
+
+    /* expect must be a (top-level) function; sim.expect checks its arguments */
+    expect_error(fx, "return { expect = 3 }", NULL, ": expect: expected a function, got number 3", NULL);
+    expect_error(fx, "return { expect = { } }", NULL, ": expect: expected a function, got table", NULL);
+    expect_error(fx, "return { cases = { { name = 'a', expect = function() end } } }", NULL,
+                 "cases[1].expect: unknown key", NULL);
+    expect_error(fx, "sim.expect(1 == 2, 'at load')\nreturn {}", NULL, ".lua:1: at load", NULL);
+    expect_error(fx, "sim.expect()\nreturn {}", NULL, ".lua:1: bad argument #1 to 'expect'", NULL);
+}
+
 static void test_run_schema(void)
 {
     GError *e = NULL;
@@ -632,5 +767,6 @@ int main(int argc, char **argv)
     T("random", test_random);
     T("workload", test_workload);
     T("presets", test_presets);
+    T("expect", test_expect);
     return g_test_run();
 }

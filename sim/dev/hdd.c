@@ -15,6 +15,13 @@
  * block is also marked torn when its transfer starts, so a cut in between
  * finds a partly written block and a multi-block write lands as a prefix
  * (SEMANTICS T1/T2).
+ *
+ * Simplifications: the cache holds only dirty and in-flight data (read hits
+ * come from those; no read caching or read-ahead); a pass runs at the rate of
+ * its first block's zone and crosses tracks without a head-switch cost; the
+ * command overhead is spent on the interface; PREFLUSH is the block layer's
+ * business (sim_blkq_new) and is ignored here; a FUA write goes to media even
+ * if the drive was configured without FUA (the block layer never sends one).
  */
 #include "hdd.h"
 #include <math.h>

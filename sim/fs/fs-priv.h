@@ -62,7 +62,9 @@ struct SimFs {
     SimContent *content;
     GHashTable *name_ids;     /* char* -> id */
     GPtrArray  *names;        /* id -> char* */
-    GHashTable *bufs;         /* block -> FsBuf* */
+    GHashTable *bufs;         /* block -> FsBuf* (all of them) */
+    FsBuf     **fixed;        /* blocks below nfixed (bitmaps, inode table): direct */
+    guint32     nfixed;
     FsInodeMem *im;           /* per inode */
     guint8     *notreuse;     /* bitset: freed in an uncommitted transaction */
     guint32    *resv_owner;   /* per block: inode holding it in reserve, 0 none */

@@ -108,7 +108,9 @@ static gsize content_size(SimBlkType t)
 
 FsBuf *fs_buf(SimFs *fs, guint32 block)
 {
-    FsBuf *b = g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
+    /* bitmaps and the inode table: a direct array; directories: the hash */
+    gboolean fixed = block < fs->nfixed;
+    FsBuf *b = fixed ? fs->fixed[block] : g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
     if (b)
         return b;
     b = g_new0(FsBuf, 1);
@@ -116,6 +118,8 @@ FsBuf *fs_buf(SimFs *fs, guint32 block)
     b->type = loc_type(&fs->L, block);
     b->content = g_malloc0(content_size(b->type));
     g_hash_table_insert(fs->bufs, GUINT_TO_POINTER(block), b);
+    if (fixed)
+        fs->fixed[block] = b;
     return b;
 }
 
@@ -853,6 +857,8 @@ SimFs *sim_fs_new(SimWorld *w, const SimFsCfg *cfg, SimBlkDev *dev, SimMedia *me
     fs->names = g_ptr_array_new_with_free_func(g_free);
     name_id(fs, "");                       /* id 0: no name */
     fs->bufs = g_hash_table_new(g_direct_hash, g_direct_equal);
+    fs->nfixed = (guint32)(fs->L.itable + fs->L.itable_blocks);
+    fs->fixed = g_new0(FsBuf *, fs->nfixed);
     fs->im = g_new0(FsInodeMem, fs->L.ninodes);
     for (guint32 i = 0; i < fs->L.ninodes; i++)
         fs->im[i].idle_waiters = g_array_new(FALSE, FALSE, sizeof(FsWaiter));
@@ -923,6 +929,7 @@ void sim_fs_free(SimFs *fs)
         g_free(b);
     }
     g_hash_table_destroy(fs->bufs);
+    g_free(fs->fixed);
     for (guint32 i = 0; i < fs->L.ninodes; i++) {
         if (fs->im[i].pages)
             g_array_free(fs->im[i].pages, TRUE);

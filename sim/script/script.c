@@ -3,7 +3,7 @@
  * Layout: the sandbox (libraries, strict globals, require, load, random,
  * instruction budget), protected calls and error messages, sim.params, the
  * translation of scenario tables into SimCaseSpec through the parameter
- * schemas, and Lua workloads.
+ * schemas, Lua workloads, and expectations.
  *
  * Longjmp rule: luaL_error/luaL_check* longjmp out of lua_CFunctions, so the
  * C functions called from Lua do every check before taking a GLib resource,
@@ -15,6 +15,7 @@
 #include "script.h"
 #include "../core/sim.h"
 #include <errno.h>
+#include <math.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -55,7 +56,7 @@ static const Model models[M_N] = {
 #define CFG(cs, m) ((gpointer)((char *)(cs) + models[m].off))
 
 /* Keys handled outside the schemas, per table. */
-static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", NULL };
+static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", "expect", NULL };
 static const char *const case_keys[] = { "name", "device", "fs", "workload", NULL };
 static const char *const device_keys[] = { "model", NULL };
 static const char *const workload_keys[] = { "ops", NULL };
@@ -463,6 +464,16 @@ static int l_require(lua_State *L)
 
 static int l_params(lua_State *L);
 
+/* sim.expect(cond [, msg]): when cond is false or nil, an error at the
+ * caller's line (in an expect function: an expectation failure). */
+static int l_expect(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (lua_toboolean(L, 1))
+        return 0;
+    return luaL_error(L, "%s", luaL_optstring(L, 2, "expectation failed"));
+}
+
 /* Build the sandbox in a fresh state (run under lua_pcall). */
 static int sandbox_setup(lua_State *L)
 {
@@ -498,6 +509,8 @@ static int sandbox_setup(lua_State *L)
     lua_newtable(L);                                  /* sim */
     lua_pushcfunction(L, l_params);
     lua_setfield(L, -2, "params");
+    lua_pushcfunction(L, l_expect);
+    lua_setfield(L, -2, "expect");
     lua_setfield(L, g, "sim");
     lua_newtable(L);                                  /* strict globals, metatable locked */
     lua_pushcfunction(L, strict_index);
@@ -1059,6 +1072,14 @@ SimScenario *sim_scenario_load(const char *path, const char *const *sets, guint6
         lua_pop(L, 1);
     }
     if (ok) {
+        int t = rawfield(L, top, "expect");
+        if (t != LUA_TNIL && t != LUA_TFUNCTION) {
+            g_autofree char *got = describe(L, -1);
+            ok = cfg_error(error, path, "expect: expected a function, got %s", got);
+        }
+        lua_pop(L, 1);
+    }
+    if (ok) {
         int n = rawfield(L, top, "cases") == LUA_TNIL ? 0 : check_cases(L, top + 1, path, error);
         ok = n >= 0;
         for (int i = 1; ok && i <= MAX(n, 1); i++) {
@@ -1321,4 +1342,142 @@ void sim_lua_workload_free(SimLuaWorkload *lw)
         return;
     sandbox_free(lw->L);
     g_free(lw);
+}
+
+/* ---- expectations --------------------------------------------------------- */
+
+/* A fresh sandbox with sc re-loaded as sim_scenario_load did and its expect
+ * function at the top, in *out; *out = NULL when there is none. FALSE with
+ * error set when the scenario no longer loads or expect is not a function. */
+static gboolean expect_load(const SimScenario *sc, lua_State **out, GError **error)
+{
+    *out = NULL;
+    lua_State *L = scenario_run(sc->path, sc->sets, sc->lua_dir, sc->seed, NULL, error);
+    if (!L)
+        return FALSE;
+    int t = rawfield(L, -1, "expect");
+    if (t == LUA_TFUNCTION) {
+        *out = L;
+        return TRUE;
+    }
+    if (t != LUA_TNIL) {
+        g_autofree char *got = describe(L, -1);
+        cfg_error(error, sc->path, "expect: expected a function, got %s", got);
+    }
+    sandbox_free(L);
+    return t == LUA_TNIL;
+}
+
+gboolean sim_scenario_has_expect(const SimScenario *sc)
+{
+    g_return_val_if_fail(sc != NULL, FALSE);
+    lua_State *L;
+    gboolean has = expect_load(sc, &L, NULL) && L;
+    sandbox_free(L);
+    return has;
+}
+
+/* t.NAME_rate and t.NAME_ci95 = { lo, hi } of x (total) over the trials, the
+ * CI clustered by run when the per-run counts are there (as in the JSON). */
+static void push_rate(lua_State *L, const char *name, const SimCaseResult *c, guint64 x, const guint64 *run_x)
+{
+    gboolean per_run = c->runs && c->run_trials && run_x;
+    double lo, hi;
+    sim_stats_rate_ci(per_run ? run_x : &x, per_run ? c->run_trials : &c->trials, per_run ? c->runs : 1, NULL, &lo,
+                      &hi);
+    char key[64];
+    lua_pushnumber(L, c->trials ? (double)x / (double)c->trials : NAN);
+    g_snprintf(key, sizeof key, "%s_rate", name);
+    lua_setfield(L, -2, key);
+    lua_createtable(L, 2, 0);
+    lua_pushnumber(L, lo);
+    lua_rawseti(L, -2, 1);
+    lua_pushnumber(L, hi);
+    lua_rawseti(L, -2, 2);
+    g_snprintf(key, sizeof key, "%s_ci95", name);
+    lua_setfield(L, -2, key);
+}
+
+/* The `c` table an expect function gets (outside any Lua call, like the
+ * table-to-config code). */
+static void push_case(lua_State *L, const SimCaseResult *c)
+{
+    lua_newtable(L);
+    lua_pushstring(L, c->name);
+    lua_setfield(L, -2, "name");
+    lua_pushinteger(L, (lua_Integer)c->trials);
+    lua_setfield(L, -2, "trials");
+    lua_pushinteger(L, (lua_Integer)c->runs);
+    lua_setfield(L, -2, "runs");
+    lua_newtable(L);
+    for (int o = 0; o < SIM_OUT_N; o++) {
+        lua_pushinteger(L, (lua_Integer)c->outcomes[o]);
+        lua_setfield(L, -2, sim_outcome_name(o));
+    }
+    lua_setfield(L, -2, "outcomes");
+    push_rate(L, "corruption", c, c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE], c->run_corrupt);
+    push_rate(L, "lost_fsync", c, c->outcomes[SIM_OUT_LOST_FSYNC], c->run_lost);
+    const struct { const char *k; double v; } nums[] = {
+        { "p_inc", c->p_inc },           { "ops_per_s", c->ops_per_s },     { "mb_per_s", c->mb_per_s },
+        { "fsyncs_per_s", c->fsyncs_per_s }, { "op_p50_ms", c->op_p50_ms },  { "op_p99_ms", c->op_p99_ms },
+        { "fsync_p50_ms", c->fsync_p50_ms }, { "fsync_p99_ms", c->fsync_p99_ms },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(nums); i++) {
+        lua_pushnumber(L, nums[i].v);
+        lua_setfield(L, -2, nums[i].k);
+    }
+    lua_newtable(L);
+    for (guint i = 0; c->params && i < c->params->len; i++) {
+        const SimParamValue *p = &g_array_index(c->params, SimParamValue, i);
+        if (p->kind == SIM_PV_BOOL)
+            lua_pushboolean(L, !g_ascii_strcasecmp(p->value, "true") || !g_ascii_strcasecmp(p->value, "yes") ||
+                                   !g_ascii_strcasecmp(p->value, "on") || !strcmp(p->value, "1"));
+        else if (p->kind != SIM_PV_NUMBER || !lua_stringtonumber(L, p->value))
+            lua_pushstring(L, p->value);
+        lua_setfield(L, -2, p->key);
+    }
+    lua_setfield(L, -2, "params");
+}
+
+/* Why the expect call whose two results are at the top failed, or NULL if
+ * it passed (true or nil). */
+static char *expect_verdict(lua_State *L)
+{
+    int t = lua_type(L, -2);
+    if (t == LUA_TNIL || (t == LUA_TBOOLEAN && lua_toboolean(L, -2)))
+        return NULL;
+    if (t != LUA_TBOOLEAN) {
+        g_autofree char *got = describe(L, -2);
+        return g_strdup_printf("%s: expect returned %s (return true, nothing, or false and a message)",
+                               host_of(L)->path, got);
+    }
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+        return g_strdup(lua_tostring(L, -1));
+    return g_strdup("expectation failed");
+}
+
+gboolean sim_scenario_check_expect(const SimScenario *sc, const SimResults *res, GPtrArray *failures, GError **error)
+{
+    g_return_val_if_fail(sc != NULL && res != NULL && failures != NULL, FALSE);
+    lua_State *L;
+    if (!expect_load(sc, &L, error))
+        return FALSE;
+    if (!L)
+        return TRUE;
+    int fn = lua_gettop(L);
+    for (guint i = 0; i < res->cases->len; i++) {
+        const SimCaseResult *c = res->cases->pdata[i];
+        g_autoptr(GError) e = NULL;
+        lua_pushvalue(L, fn);
+        push_case(L, c);
+        char *why = call(L, 1, 2, "expect", &e) ? expect_verdict(L) : g_strdup(e->message);
+        if (why) {
+            g_strdelimit(why, "\r\n\t", ' ');
+            g_ptr_array_add(failures, g_strdup_printf("%s: %s", c->name, why));
+            g_free(why);
+        }
+        lua_settop(L, fn);
+    }
+    sandbox_free(L);
+    return TRUE;
 }

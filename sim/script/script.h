@@ -7,13 +7,15 @@
  * `require` reads `<scenario dir>/?.lua` then `<lua dir>/?.lua` (text only);
  * math.random draws from the simulator's "lua" stream; reading or assigning an
  * undeclared global is an error; an instruction budget stops runaway scripts;
- * `print` writes to stderr.
+ * `print` writes to stderr; sim.expect(cond [, msg]) raises msg ("expectation
+ * failed") at the caller's line when cond is false or nil.
  *
  * Every error is a one-line SIM_SCRIPT_ERROR that starts with the file (and
  * line when known): "scenarios/x.lua:12: attempt to call a nil value".
  */
 #pragma once
 #include "scenario.h"
+#include "../report/report.h"
 
 #define SIM_SCRIPT_ERROR (sim_script_error_quark())
 GQuark sim_script_error_quark(void);
@@ -54,3 +56,29 @@ gboolean        sim_lua_workload_next(SimLuaWorkload *lw, guint thread, guint64 
                                       GError **error);
 void            sim_lua_workload_free(SimLuaWorkload *lw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimLuaWorkload, sim_lua_workload_free)
+
+/* Expectations: a scenario's top-level `expect = function(c) ... end` (a
+ * config error at load when it is not a function) judges each case's
+ * results. It is called once per case of `res`, in order, all in one fresh
+ * sandbox with the scenario re-loaded as sim_scenario_load did (so the calls
+ * may remember earlier cases in upvalues), each with a fresh instruction
+ * budget. `c` has name, trials, runs, outcomes = { consistent, lost_fsync,
+ * stale_data, corrupt, unmountable }, corruption_rate, corruption_ci95 =
+ * { lo, hi } (corrupt + unmountable), lost_fsync_rate, lost_fsync_ci95, p_inc,
+ * ops_per_s, mb_per_s, fsyncs_per_s, op_p50_ms, op_p99_ms, fsync_p50_ms,
+ * fsync_p99_ms, and params (the effective parameters: c.params["fs.barrier"]
+ * is a boolean, numbers are numbers, the rest strings). Rates are NaN when
+ * trials = 0. A case passes when expect returns true or nothing; it fails when
+ * expect returns false (optionally with a message as second value), returns
+ * anything else, or raises an error (error("..."), sim.expect, a runaway). */
+
+/* Run the scenario's expect function (if any) on every case of res. Each
+ * failure is appended to `failures` as one line "CASE: message" (for an
+ * error: "CASE: FILE:LINE: message"). Returns FALSE with error set only when
+ * the expectations could not be evaluated at all (e.g. the scenario no longer
+ * loads). TRUE if the scenario has no expect. */
+gboolean sim_scenario_check_expect(const SimScenario *sc, const SimResults *res, GPtrArray *failures,
+                                   GError **error);
+/* Whether the scenario has an expect function (re-loads it; FALSE if it no
+ * longer loads). */
+gboolean sim_scenario_has_expect(const SimScenario *sc);

@@ -31,8 +31,8 @@ return {
     { name = "smallfiles" },
     { name = "smallfiles-4threads", workload = { threads = 4 } },
     { name = "append", workload = append },
-    { name = "smallfiles-ckpt", fs = ckpt },
-    { name = "append-ckpt", fs = ckpt, workload = append },
+    { name = "smallfiles-ckpt", runs = 16, fs = ckpt },
+    { name = "append-ckpt", runs = 16, fs = ckpt, workload = append },
     -- H4 reference: the same drive with barrier=1
     { name = "smallfiles-barrier-on", fs = { barrier = true } },
   },
