@@ -4,6 +4,7 @@
  * model's stated formulas and the configuration, never read back from the
  * program. */
 #include "dev/hdd.h"
+#include "blk/blk.h"
 #include "testutil.h"
 #include <math.h>
 #include <string.h>
@@ -729,6 +730,127 @@ static void test_rewrite_never_older_last(void)
     }
 }
 
+/* The durability contract as an oracle (D1, B2, B3, J2-style), through the
+ * block layer: 8 loops each own 8 blocks and rewrite random sub-ranges of
+ * them in a closed loop (so every block's tokens grow); some writes carry
+ * FUA, PREFLUSH or both; a flusher issues pure flushes. Expected:
+ *  - a flush, or a PREFLUSH write, completes only once every write that
+ *    completed before it was submitted is durable;
+ *  - a FUA write is durable when it completes;
+ *  - nothing promised is ever taken back by a later landing.
+ * Checked at every completion and every media change. */
+enum { OR_LOOPS = 8, OR_SPAN = 8, OR_BLOCKS = OR_LOOPS * OR_SPAN };
+
+typedef struct {
+    Rig       *r;
+    SimBlkDev *q;                      /* blkq on the drive */
+    GRand     *rand;
+    SimToken   next_tok;
+    SimToken   completed[OR_BLOCKS];   /* latest completed write per block */
+    SimToken   promised[OR_BLOCKS];    /* the media must hold at least this */
+    guint      left, flushes, preflushes;
+} Oracle;
+
+/* One request in flight: snap is what it must have made durable. */
+typedef struct {
+    Oracle  *o;
+    gint64   loop;                     /* -1: the flusher */
+    gboolean check;
+    SimToken snap[OR_BLOCKS];
+} OrReq;
+
+static void oracle_listen(gpointer ud, guint64 block, SimToken old, SimToken tok)
+{
+    Oracle *o = ud;
+    g_assert_false(sim_token_is_torn(tok));
+    g_assert_cmpuint(tok, >=, o->promised[block]);
+}
+
+static void oracle_ev(SimWorld *w, gpointer obj, gint64 loop);
+
+static void oracle_done(SimIo *io, gpointer ctx)
+{
+    OrReq *rq = ctx;
+    Oracle *o = rq->o;
+    if (rq->check)
+        for (guint b = 0; b < OR_BLOCKS; b++) {
+            g_assert_cmpuint(sim_media_get(o->r->d->media, b), >=, rq->snap[b]);
+            o->promised[b] = MAX(o->promised[b], rq->snap[b]);
+        }
+    for (guint32 i = 0; io->op == SIM_IO_WRITE && i < io->nblocks; i++) {
+        o->completed[io->block + i] = io->tokens[i];
+        if (io->flags & SIM_IO_FUA) {
+            g_assert_cmpuint(sim_media_get(o->r->d->media, io->block + i), ==, io->tokens[i]);
+            o->promised[io->block + i] = io->tokens[i];
+        }
+    }
+    if (o->left > 0) {
+        o->left--;
+        gint max_think = rq->loop < 0 ? 1000000 : 4000000;
+        sim_schedule_after(o->r->w, g_rand_int_range(o->rand, 0, max_think), oracle_ev, o, rq->loop);
+    }
+    sim_io_free(io);
+    g_free(rq);
+}
+
+static void oracle_ev(SimWorld *w, gpointer obj, gint64 loop)
+{
+    Oracle *o = obj;
+    OrReq *rq = g_new0(OrReq, 1);
+    rq->o = o;
+    rq->loop = loop;
+    SimIo *io;
+    if (loop < 0) {
+        io = mk_io(SIM_IO_FLUSH, 0, 0, 0, 0, 0, oracle_done, rq);
+        o->flushes++;
+    } else {
+        guint32 first = g_rand_int_range(o->rand, 0, OR_SPAN);
+        guint32 n = g_rand_int_range(o->rand, 1, OR_SPAN - first + 1);
+        guint32 flags = 0;
+        switch (g_rand_int_range(o->rand, 0, 60)) {
+        case 0: flags = SIM_IO_FUA; break;
+        case 1: flags = SIM_IO_PREFLUSH; break;
+        case 2: flags = SIM_IO_PREFLUSH | SIM_IO_FUA; break;
+        }
+        io = mk_io(SIM_IO_WRITE, (guint64)loop * OR_SPAN + first, n, o->next_tok + 1, flags, 0, oracle_done, rq);
+        o->next_tok += n;
+        o->preflushes += (flags & SIM_IO_PREFLUSH) != 0;
+    }
+    rq->check = loop < 0 || (io->flags & SIM_IO_PREFLUSH);
+    memcpy(rq->snap, o->completed, sizeof rq->snap);
+    sim_blk_submit(o->q, io);
+}
+
+static void test_durability_oracle(void)
+{
+    for (int fua = 0; fua < 2; fua++)
+        for (int pol = SIM_DESTAGE_FIFO; pol <= SIM_DESTAGE_RANDOM; pol++) {
+            SimHddCfg c = default_cfg();
+            c.policy = pol;
+            c.fua = fua;
+            Oracle o = { .r = rig_new(&c), .rand = g_rand_new_with_seed(g_test_rand_int()), .left = 40000 };
+            o.q = sim_blkq_new(o.r->w, o.r->d);
+            sim_media_set_listener(o.r->d->media, oracle_listen, &o);
+            for (gint64 l = -1; l < OR_LOOPS; l++)
+                sim_schedule_at(o.r->w, 0, oracle_ev, &o, l);
+            sim_world_run(o.r->w, SIM_TIME_MAX);
+            SimDevStats st;
+            o.r->d->ops->get_stats(o.r->d, &st);
+            g_test_message("fua %d, %s: %" G_GUINT64_FORMAT " writes (%" G_GUINT64_FORMAT " FUA), %u + %u flushes, %"
+                           G_GUINT64_FORMAT " at the drive, in %.2f s", fua, sim_destage_policy_names[pol], st.writes,
+                           st.fua_writes, o.flushes, o.preflushes, st.flushes, sim_time_to_s(sim_now(o.r->w)));
+            g_assert_cmpuint(o.flushes, >, 20);
+            g_assert_cmpuint(o.preflushes, >, 20);
+            if (fua)
+                g_assert_cmpuint(st.fua_writes, >, 0);
+            else
+                g_assert_cmpuint(st.fua_writes, ==, 0);   /* emulated by POSTFLUSH (B2) */
+            sim_blkdev_free(o.q);
+            g_rand_free(o.rand);
+            rig_free(o.r);
+        }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -739,6 +861,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hdd/B3-flush-covers-only-earlier", test_flush_covers_only_earlier);
     g_test_add_func("/hdd/B3-flush-restricts-destage-to-covered", test_flush_restricts_destage);
     g_test_add_func("/hdd/D1-rewrite-keeps-flush-coverage", test_rewrite_keeps_flush_coverage);
+    g_test_add_func("/hdd/D1-B2-B3-durability-oracle-through-blkq", test_durability_oracle);
     g_test_add_func("/hdd/fua-durable-at-completion", test_fua_durable);
     g_test_add_func("/hdd/D1-flush-waits-for-superseding-fua", test_flush_waits_for_superseding_fua);
     g_test_add_func("/hdd/empty-flush-and-read-hits", test_empty_flush_and_reads);

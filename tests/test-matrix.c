@@ -12,13 +12,13 @@
  *
  * Data: $POWERCUT_TEST_DATA, else G_TEST_DIST/data, else tests/data next to
  * this source (the path make compiles it by), i.e. tests/data from the repo
- * root, as `prove -f --exec '' build/tests/test-matrix` runs it. The master
+ * root, as `prove -f --exec '' build/tests/test-matrix` runs it, else
+ * ../../tests/data from the binary (build/tests, build/asan/tests). The master
  * seed is 1, or $POWERCUT_TEST_SEED. Each test prints its cases' outcomes
  * (TAP comments) and, on a failure, the notes and a command that reproduces
  * it with the CLI.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
 #include "run.h"

@@ -29,7 +29,13 @@ typedef struct {
     guint32  first_tid, last_tid;  /* transactions replayed: [first_tid, last_tid], none if last < first */
     guint32  stop_pos;         /* first position that ended the log */
     GArray  *replay;           /* SimReplay, sorted by home, last writer only */
-    GArray  *relevant;         /* guint32 log positions whose content the result depends on, sorted */
+    /* what the scan read, so a later change can be applied incrementally */
+    guint32  npos;             /* log positions 1..npos */
+    guint8  *mark;             /* per position: how the result depends on it (0: not at all) */
+    guint32 *copy_home;        /* per tagged-copy position: its home block */
+    GArray  *open;             /* positions read past the last complete transaction */
+    guint32  resume_pos, resume_tid;
+    gboolean has_revokes;
 } SimRecovery;
 
 void     sim_recovery_init(SimRecovery *r);
@@ -37,6 +43,12 @@ void     sim_recovery_clear(SimRecovery *r);
 /* jbd2_journal_recover on the media: SCAN (sequence numbers, descriptors,
  * commit blocks), REVOKE, REPLAY. Stops at the first missing commit (J5). */
 void     sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r);
+/* The log position `pos` changed on the media: bring r up to date, doing
+ * as little as the change requires. FALSE when the result cannot have changed. */
+gboolean sim_recover_update(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r,
+                            guint32 pos);
+/* Whether the last recovery read log position pos. */
+gboolean sim_recovery_relevant(const SimRecovery *r, guint32 pos);
 /* The recovered image: replayed blocks over the media. */
 SimToken sim_recovery_get(const SimRecovery *r, const SimMedia *m, guint64 block);
 const SimReplay *sim_recovery_find(const SimRecovery *r, guint64 block);

@@ -75,22 +75,6 @@ static void judge(SimCrashEval *e, JudgeMode mode)
     g_array_append_val(e->pieces, p);
 }
 
-static gboolean pos_relevant(const SimRecovery *r, guint32 pos)
-{
-    guint lo = 0, hi = r->relevant->len;
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        guint32 v = g_array_index(r->relevant, guint32, mid);
-        if (v == pos)
-            return TRUE;
-        if (v < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return FALSE;
-}
-
 static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_tok)
 {
     SimCrashEval *e = ud;
@@ -111,15 +95,13 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
     }
     if (block >= L->jstart && block < L->jstart + L->jblocks) {
         guint32 pos = (guint32)(block - L->jstart);
-        if (pos != 0 && e->rec_valid && !e->rec.clean && !e->rec.refused && !pos_relevant(&e->rec, pos)) {
-            e->skipped++;
-            return;
+        if (pos == 0 || !e->rec_valid) {
+            judge(e, JUDGE_FULL);
+        } else if (sim_recover_update(L, sim_fs_content(e->fs), e->m, &e->rec, pos)) {
+            judge(e, JUDGE_STRUCT);
+        } else {
+            e->skipped++;                    /* a log position recovery did not read */
         }
-        if (pos != 0 && e->rec_valid && e->rec.clean) {
-            e->skipped++;                    /* a clean journal is not read past its superblock */
-            return;
-        }
-        judge(e, JUDGE_FULL);
         return;
     }
     if (e->rec_valid && sim_recovery_find(&e->rec, block)) {

@@ -8,23 +8,33 @@
  * durable commit with a stale body replays "uninitialized transaction
  * blocks". REVOKE: a block revoked in tid R is not replayed from tids <= R
  * (J6). REPLAY: the transactions up to the last complete one, in order.
+ *
+ * The evaluator re-runs recovery after every relevant change, so the result
+ * also records what it read (a mark per log position) and where the scan
+ * can resume: a change to a tagged copy of a replayed transaction updates
+ * one entry, a change at the end of the log resumes the scan there, and only
+ * a change to a header inside the replayed log needs a scan from the tail.
  */
 #include "crash.h"
 #include <string.h>
+
+enum { MARK_NONE, MARK_HEADER, MARK_COPY, MARK_OPEN };
 
 void sim_recovery_init(SimRecovery *r)
 {
     memset(r, 0, sizeof *r);
     r->replay = g_array_new(FALSE, FALSE, sizeof(SimReplay));
-    r->relevant = g_array_new(FALSE, FALSE, sizeof(guint32));
+    r->open = g_array_new(FALSE, FALSE, sizeof(guint32));
 }
 
 void sim_recovery_clear(SimRecovery *r)
 {
     if (r->replay)
         g_array_free(r->replay, TRUE);
-    if (r->relevant)
-        g_array_free(r->relevant, TRUE);
+    if (r->open)
+        g_array_free(r->open, TRUE);
+    g_free(r->mark);
+    g_free(r->copy_home);
     memset(r, 0, sizeof *r);
 }
 
@@ -38,19 +48,158 @@ static gint cmp_replay(gconstpointer a, gconstpointer b)
     return 0;
 }
 
-static gint cmp_u32(gconstpointer a, gconstpointer b)
+gboolean sim_recovery_relevant(const SimRecovery *r, guint32 pos)
 {
-    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
-    return x < y ? -1 : x > y;
+    return r->mark && pos < r->npos + 1 && r->mark[pos] != MARK_NONE;
+}
+
+/* Index of the replay entry for home, or where it would go. */
+static guint replay_search(const SimRecovery *r, guint64 home, gboolean *found)
+{
+    guint lo = 0, hi = r->replay->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        guint32 h = g_array_index(r->replay, SimReplay, mid).home;
+        if (h == home) {
+            *found = TRUE;
+            return mid;
+        }
+        if (h < home)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = FALSE;
+    return lo;
 }
 
 typedef struct { guint32 block, tid; } Revoke;
 
+/* Scan from (pos, expect). `incremental`: the replay array is sorted and
+ * deduplicated already; insert new transactions into it (they are newer, so
+ * they win). Otherwise collect, then sort and apply revokes. */
+static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r, guint32 pos,
+                 guint32 expect, gboolean incremental)
+{
+    guint32 npos = r->npos;
+#define NEXT(p) ((p) % npos + 1)
+    GArray *pending = g_array_new(FALSE, FALSE, sizeof(SimReplay));   /* tags of the open transaction */
+    GArray *revokes = g_array_new(FALSE, FALSE, sizeof(Revoke));
+    GArray *seen = g_array_new(FALSE, FALSE, sizeof(guint32));         /* headers read, open transaction */
+    guint32 scanned = 0;
+    r->stop_pos = 0;
+    for (;;) {
+        if (scanned++ > npos) {
+            g_snprintf(r->why, sizeof r->why, "log wrapped onto itself");
+            break;
+        }
+        SimToken t = sim_media_get(m, sim_fs_jblock(L, pos));
+        const SimVer *v = sim_content_get(C, sim_token_base(t));
+        gboolean hdr = !sim_token_is_torn(t) &&
+                       (v->type == SIM_BT_JDESC || v->type == SIM_BT_JCOMMIT || v->type == SIM_BT_JREVOKE);
+        if (!hdr || v->tid != expect) {
+            r->stop_pos = pos;
+            if (hdr)
+                g_snprintf(r->why, sizeof r->why, "log position %u holds a %s of T%u, expected T%u", pos,
+                           sim_blk_type_name(v->type), v->tid, expect);
+            else
+                g_snprintf(r->why, sizeof r->why, "log position %u holds %s%s, expected T%u", pos,
+                           sim_token_is_torn(t) ? "a torn " : "", sim_blk_type_name(v->type), expect);
+            break;
+        }
+        g_array_append_val(seen, pos);
+        if (v->type == SIM_BT_JDESC) {
+            const SimJDesc *d = v->u.snap;
+            for (guint32 i = 0; i < d->ntags; i++) {
+                pos = NEXT(pos);
+                SimReplay rp = { d->tags[i].home, sim_media_get(m, sim_fs_jblock(L, pos)), d->tags[i].intended,
+                                 expect, pos };
+                g_array_append_val(pending, rp);
+            }
+        } else if (v->type == SIM_BT_JREVOKE) {
+            const SimJRevoke *rv = v->u.snap;
+            for (guint32 i = 0; i < rv->n; i++) {
+                Revoke x = { rv->blocks[i], expect };
+                g_array_append_val(revokes, x);
+            }
+            r->has_revokes = TRUE;
+        } else {
+            /* commit block: the transaction is complete */
+            for (guint i = 0; i < seen->len; i++)
+                r->mark[g_array_index(seen, guint32, i)] = MARK_HEADER;
+            for (guint i = 0; i < pending->len; i++) {
+                SimReplay *rp = &g_array_index(pending, SimReplay, i);
+                r->mark[rp->pos] = MARK_COPY;
+                r->copy_home[rp->pos] = rp->home;
+                if (!incremental) {
+                    g_array_append_val(r->replay, *rp);
+                    continue;
+                }
+                gboolean found;
+                guint at = replay_search(r, rp->home, &found);
+                if (found)
+                    g_array_index(r->replay, SimReplay, at) = *rp;
+                else
+                    g_array_insert_val(r->replay, at, *rp);
+            }
+            g_array_set_size(pending, 0);
+            g_array_set_size(seen, 0);
+            r->last_tid = expect++;
+            r->resume_pos = NEXT(pos);
+            r->resume_tid = expect;
+        }
+        pos = NEXT(pos);
+    }
+    /* The open transaction's headers and the stop position matter; its
+     * tagged copies do not (it is not replayed). */
+    g_array_append_val(seen, r->stop_pos);
+    for (guint i = 0; i < seen->len; i++) {
+        guint32 p = g_array_index(seen, guint32, i);
+        if (p && r->mark[p] == MARK_NONE) {
+            r->mark[p] = MARK_OPEN;
+            g_array_append_val(r->open, p);
+        }
+    }
+#undef NEXT
+    if (!incremental) {
+        /* REVOKE then REPLAY: per home block, the last writer not revoked */
+        g_array_sort(r->replay, cmp_replay);
+        guint n = 0;
+        for (guint i = 0; i < r->replay->len; i++) {
+            SimReplay *rp = &g_array_index(r->replay, SimReplay, i);
+            gboolean revoked = FALSE;
+            for (guint k = 0; k < revokes->len && !revoked; k++) {
+                Revoke *x = &g_array_index(revokes, Revoke, k);
+                revoked = x->block == rp->home && x->tid >= rp->tid && x->tid <= r->last_tid;
+            }
+            if (revoked)
+                continue;
+            if (n && g_array_index(r->replay, SimReplay, n - 1).home == rp->home)
+                g_array_index(r->replay, SimReplay, n - 1) = *rp;    /* later tid (or later in the tid) wins */
+            else
+                g_array_index(r->replay, SimReplay, n++) = *rp;
+        }
+        g_array_set_size(r->replay, n);
+    }
+    g_array_free(pending, TRUE);
+    g_array_free(revokes, TRUE);
+    g_array_free(seen, TRUE);
+}
+
 void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r)
 {
     g_array_set_size(r->replay, 0);
-    g_array_set_size(r->relevant, 0);
-    r->clean = r->refused = FALSE;
+    g_array_set_size(r->open, 0);
+    if (!r->mark || r->npos != L->jblocks - 1) {
+        g_free(r->mark);
+        g_free(r->copy_home);
+        r->npos = L->jblocks - 1;
+        r->mark = g_new0(guint8, r->npos + 1);
+        r->copy_home = g_new0(guint32, r->npos + 1);
+    } else {
+        memset(r->mark, 0, r->npos + 1);
+    }
+    r->clean = r->refused = r->has_revokes = FALSE;
     r->why[0] = 0;
     r->first_tid = 1;
     r->last_tid = 0;
@@ -70,123 +219,52 @@ void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
         r->clean = TRUE;
         return;
     }
-    guint32 npos = L->jblocks - 1;
-#define NEXT(p) ((p) % npos + 1)
-    GArray *pending = g_array_new(FALSE, FALSE, sizeof(SimReplay));   /* tags of the open transaction */
-    GArray *revokes = g_array_new(FALSE, FALSE, sizeof(Revoke));
-    GArray *rev_open = g_array_new(FALSE, FALSE, sizeof(Revoke));
-    GArray *seen = g_array_new(FALSE, FALSE, sizeof(guint32));         /* positions read, open txn */
-    guint32 pos = r->start, expect = r->sequence, scanned = 0;
-    r->first_tid = expect;
-    for (;;) {
-        if (scanned++ > npos) {
-            g_snprintf(r->why, sizeof r->why, "log wrapped onto itself");
-            break;
-        }
-        g_array_append_val(seen, pos);
-        SimToken t = sim_media_get(m, sim_fs_jblock(L, pos));
-        const SimVer *v = sim_content_get(C, sim_token_base(t));
-        gboolean hdr = !sim_token_is_torn(t) &&
-                       (v->type == SIM_BT_JDESC || v->type == SIM_BT_JCOMMIT || v->type == SIM_BT_JREVOKE);
-        if (!hdr || v->tid != expect) {
-            r->stop_pos = pos;
-            if (hdr)
-                g_snprintf(r->why, sizeof r->why, "log position %u holds a %s of T%u, expected T%u", pos,
-                           sim_blk_type_name(v->type), v->tid, expect);
-            else
-                g_snprintf(r->why, sizeof r->why, "log position %u holds %s%s, expected T%u", pos,
-                           sim_token_is_torn(t) ? "a torn " : "", sim_blk_type_name(v->type), expect);
-            break;
-        }
-        if (v->type == SIM_BT_JDESC) {
-            const SimJDesc *d = v->u.snap;
-            for (guint32 i = 0; i < d->ntags; i++) {
-                pos = NEXT(pos);
-                SimReplay rp = { d->tags[i].home, sim_media_get(m, sim_fs_jblock(L, pos)), d->tags[i].intended,
-                                 expect, pos };
-                g_array_append_val(pending, rp);
-                g_array_append_val(seen, pos);
-            }
-            pos = NEXT(pos);
-            continue;
-        }
-        if (v->type == SIM_BT_JREVOKE) {
-            const SimJRevoke *rv = v->u.snap;
-            for (guint32 i = 0; i < rv->n; i++) {
-                Revoke x = { rv->blocks[i], expect };
-                g_array_append_val(rev_open, x);
-            }
-            pos = NEXT(pos);
-            continue;
-        }
-        /* commit block: the transaction is complete */
-        g_array_append_vals(r->replay, pending->data, pending->len);
-        g_array_append_vals(revokes, rev_open->data, rev_open->len);
-        g_array_append_vals(r->relevant, seen->data, seen->len);
-        g_array_set_size(pending, 0);
-        g_array_set_size(rev_open, 0);
-        g_array_set_size(seen, 0);
-        r->last_tid = expect++;
-        pos = NEXT(pos);
+    r->first_tid = r->sequence;
+    r->last_tid = r->sequence - 1;
+    r->resume_pos = r->start;
+    r->resume_tid = r->sequence;
+    scan(L, C, m, r, r->start, r->sequence, FALSE);
+}
+
+gboolean sim_recover_update(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r,
+                            guint32 pos)
+{
+    if (r->clean || r->refused || !sim_recovery_relevant(r, pos))
+        return FALSE;                        /* not read by the last recovery */
+    switch (r->mark[pos]) {
+    case MARK_COPY: {
+        /* a tagged copy of a replayed transaction: replay copies the new content */
+        gboolean found;
+        guint at = replay_search(r, r->copy_home[pos], &found);
+        if (!found || g_array_index(r->replay, SimReplay, at).pos != pos)
+            return FALSE;                    /* revoked, or a later copy wins */
+        g_array_index(r->replay, SimReplay, at).tok = sim_media_get(m, sim_fs_jblock(L, pos));
+        return TRUE;
     }
-#undef NEXT
-    /* The open transaction's headers and the stop position matter; its
-     * tagged body positions do not (it is not replayed). */
-    for (guint i = 0; i < seen->len; i++) {
-        guint32 p = g_array_index(seen, guint32, i);
-        gboolean body = FALSE;
-        for (guint k = 0; k < pending->len && !body; k++)
-            body = g_array_index(pending, SimReplay, k).pos == p;
-        if (!body)
-            g_array_append_val(r->relevant, p);
-    }
-    g_array_sort(r->relevant, cmp_u32);
-    /* REVOKE then REPLAY: keep, per home block, the last writer not revoked */
-    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(SimReplay), r->replay->len);
-    for (guint i = 0; i < r->replay->len; i++) {
-        SimReplay *rp = &g_array_index(r->replay, SimReplay, i);
-        gboolean revoked = FALSE;
-        for (guint k = 0; k < revokes->len && !revoked; k++) {
-            Revoke *x = &g_array_index(revokes, Revoke, k);
-            revoked = x->block == rp->home && x->tid >= rp->tid;
+    case MARK_OPEN:
+        if (!r->has_revokes) {
+            /* the end of the log changed: resume after the last replayed commit */
+            for (guint i = 0; i < r->open->len; i++)
+                r->mark[g_array_index(r->open, guint32, i)] = MARK_NONE;
+            g_array_set_size(r->open, 0);
+            scan(L, C, m, r, r->resume_pos, r->resume_tid, TRUE);
+            return TRUE;
         }
-        if (!revoked)
-            g_array_append_val(out, *rp);
+        /* revokes make a resumed scan unsafe */
+        G_GNUC_FALLTHROUGH;
+    default:
+        sim_recover(L, C, m, r);
+        return TRUE;
     }
-    g_array_sort(out, cmp_replay);
-    guint n = 0;
-    for (guint i = 0; i < out->len; i++) {
-        SimReplay *rp = &g_array_index(out, SimReplay, i);
-        if (n && g_array_index(out, SimReplay, n - 1).home == rp->home)
-            g_array_index(out, SimReplay, n - 1) = *rp;    /* later tid (or later in the same tid) wins */
-        else
-            g_array_index(out, SimReplay, n++) = *rp;
-    }
-    g_array_set_size(out, n);
-    g_array_free(r->replay, TRUE);
-    r->replay = out;
-    g_array_free(pending, TRUE);
-    g_array_free(revokes, TRUE);
-    g_array_free(rev_open, TRUE);
-    g_array_free(seen, TRUE);
 }
 
 const SimReplay *sim_recovery_find(const SimRecovery *r, guint64 block)
 {
     if (!r || !r->replay)
         return NULL;
-    guint lo = 0, hi = r->replay->len;
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        const SimReplay *rp = &g_array_index(r->replay, SimReplay, mid);
-        if (rp->home == block)
-            return rp;
-        if (rp->home < block)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    gboolean found;
+    guint at = replay_search(r, block, &found);
+    return found ? &g_array_index(r->replay, SimReplay, at) : NULL;
 }
 
 SimToken sim_recovery_get(const SimRecovery *r, const SimMedia *m, guint64 block)

@@ -79,6 +79,7 @@ struct SimFs {
     gboolean    jsb_clean;    /* on-disk journal superblock says s_start = 0 */
     gboolean    checkpointing;
     guint       cp_pending;   /* checkpoint writes (+1 while submitting) */
+    guint32     cp_tail, cp_seq;   /* tail candidate taken before the checkpoint's flush */
     GArray     *space_waiters;/* FsWaiter: commits waiting for log space */
     /* oracle */
     GHashTable *promises;     /* ino -> SimPromise* */

@@ -412,9 +412,7 @@ static void tail_sb_done(SimIo *io, gpointer ctx)
 
 static void tail_write_sb(SimFs *fs)
 {
-    FsTxn *o = oldest_checkpoint_txn(fs);
-    guint32 tail = o ? o->log_start : fs->head;
-    guint32 seq = o ? o->tid : fs->running->tid;
+    guint32 tail = fs->cp_tail, seq = fs->cp_seq;
     SimToken tok = jsb_token(fs, tail, seq);
     SimIo *io = sim_io_new(SIM_IO_WRITE, fs->L.jstart, 1);
     io->tokens[0] = tok;
@@ -438,7 +436,13 @@ static void checkpoint_written(SimFs *fs)
 {
     if (--fs->cp_pending)
         return;
-    /* jbd2_cleanup_journal_tail: flush (with barriers), then the superblock */
+    /* jbd2_cleanup_journal_tail: take the tail candidate BEFORE the flush -
+     * the flush makes durable only the checkpoint writes completed by now;
+     * a home write completing later (periodic writeback) is not covered and
+     * must not let the tail skip its transaction. Then the superblock. */
+    FsTxn *o = oldest_checkpoint_txn(fs);
+    fs->cp_tail = o ? o->log_start : fs->head;
+    fs->cp_seq = o ? o->tid : fs->running->tid;
     if (fs->cfg.barrier)
         fs_submit(fs, SIM_IO_FLUSH, 0, 0, 0, NULL, SIM_ORIGIN_JFLUSH, 0, tail_flush_done, NULL);
     else

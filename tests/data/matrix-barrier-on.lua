@@ -21,7 +21,9 @@
 -- the short runs (J1 "replay never copies stale log contents", SEMANTICS 1.4;
 -- __jbd2_update_log_tail: the tail may skip a transaction only once its
 -- checkpoint writes are durable). They use 16 runs: a bad state there can be
--- a few milliseconds long, so it is the exact p_inc that catches it.
+-- a few milliseconds long, so it is the exact p_inc that catches it. (1 MiB
+-- is below jbd2's 1024-block minimum; it only makes the log wrap within the
+-- short runs - with 4 MiB the same states appear in longer runs.)
 --
 --   powercut run tests/data/matrix-barrier-on.lua
 local presets = require "presets"
