@@ -17,7 +17,7 @@ SANFLAGS  ?=
 OPT       ?= -O2 -g
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wno-unused-parameter \
-             -DPOWERCUT_VERSION='"$(VERSION)"' $(SANFLAGS)
+             -DPOWERCUT_VERSION='"$(VERSION)"' -DPOWERCUT_DATADIR='"$(PREFIX)/share/powercut"' $(SANFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 LDFLAGS   += $(SANFLAGS)

@@ -96,9 +96,8 @@ static void put_jsb(Journal *j, guint32 start, guint32 seq)
 /* A metadata copy for home block `home` written by tid. */
 static SimToken meta(Journal *j, guint32 home, guint32 tid)
 {
-    SimVer v = { .type = SIM_BT_ITABLE, .block = home, .tid = tid };
-    v.u.snap = g_new0(SimItableBlock, 1);
-    return sim_content_add(j->C, &v);
+    static const SimItableBlock empty;
+    return sim_content_add_meta(j->C, SIM_BT_ITABLE, home, tid, &empty, NULL, NULL);
 }
 
 /* Writes T's descriptor at pos with the given homes/copies, the copies after
@@ -337,18 +336,19 @@ static gpointer snap_copy(Stack *s, guint64 block, gsize size)
     sim_recover(&s->fs->L, s->fs->content, s->hdd->media, &r);
     SimToken t = sim_recovery_get(&r, s->hdd->media, block);
     sim_recovery_clear(&r);
-    const SimVer *v = sim_content_get(s->fs->content, t);
-    g_assert_nonnull(v->u.snap);
-    return g_memdup2(v->u.snap, size);
+    g_assert_cmpuint(sim_blk_type_size(sim_content_get(s->fs->content, t)->type), ==, size);
+    gpointer out = g_malloc(size);
+    sim_content_read(s->fs->content, t, out);
+    return out;
 }
 
 /* Put a damaged version at a home location, and mark the journal clean so
  * replay does not overwrite it. */
-static void plant(Stack *s, guint64 block, SimBlkType type, gpointer snap)
+static void plant(Stack *s, guint64 block, SimBlkType type, gpointer content)
 {
-    SimVer v = { .type = type, .block = (guint32)block, .tid = 999 };
-    v.u.snap = snap;
-    sim_media_init_block(s->hdd->media, block, sim_content_add(s->fs->content, &v));
+    sim_media_init_block(s->hdd->media, block,
+                         sim_content_add_meta(s->fs->content, type, (guint32)block, 999, content, NULL, NULL));
+    g_free(content);
 }
 
 static void settle_home(Stack *s)

@@ -28,6 +28,7 @@ struct SimChecker {
     GArray           *refd;        /* guint32 blocks set in refs this pass */
     gsize             bitset_bytes;
     /* the structural verdict of the last full check, reused by content rechecks */
+    SimBitmapBlock    scratch;     /* a bitmap materialized */
     SimOutcome        struct_worst;
     GString          *struct_reason;
 };
@@ -158,10 +159,10 @@ static void finding(Ctx *x, SimOutcome o, guint64 b1, guint64 b2, const char *fm
 
 #define NOB G_MAXUINT64
 
-/* The content of a metadata location, or NULL (with a finding) if what is
- * there is not a block of that kind. Zeroes are a valid empty block except
- * for directories, which need their entry headers. */
-static gconstpointer meta_content(Ctx *x, guint64 block, SimBlkType want)
+/* The version at a metadata location, or NULL (with a finding) if what is
+ * there is not a block of that kind. NULL without a finding for zeroes, a
+ * valid empty block - except for directories, which need entry headers. */
+static const SimVer *meta_version(Ctx *x, guint64 block, SimBlkType want)
 {
     SimToken t = sim_recovery_get(x->r, x->m, block);
     const SimVer *v = sim_content_get(x->c->C, sim_token_base(t));
@@ -171,20 +172,32 @@ static gconstpointer meta_content(Ctx *x, guint64 block, SimBlkType want)
         return NULL;
     }
     if (t == 0 && want != SIM_BT_DIR)
-        return NULL;                          /* all free / empty */
-    if (v->type != want || (v->type != SIM_BT_DATA && v->block != block && want != SIM_BT_ZERO)) {
-        if (v->type == want) {
-            /* a block of the right kind but another location: positional garbage */
-            finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " holds the content of block %u",
-                    sim_blk_type_name(want), block, v->block);
-            return v->u.snap;                 /* still interpreted positionally, as fsck would */
-        }
+        return NULL;
+    if (v->type != want) {
         finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " holds %s, not %s",
                 sim_blk_type_name(want), block, t == 0 ? "zeroes" : sim_blk_type_name(v->type),
                 sim_blk_type_name(want));
         return NULL;
     }
-    return v->u.snap;
+    if (v->block != block)     /* the right kind, another location: interpreted positionally, as fsck would */
+        finding(x, SIM_OUT_CORRUPT, block, NOB, "%s block %" G_GUINT64_FORMAT " holds the content of block %u",
+                sim_blk_type_name(want), block, v->block);
+    return v;
+}
+
+static const SimDirBlock *dir_content(const SimVer *v)
+{
+    return v ? sim_snap_chunk(v->u.meta, 0) : NULL;       /* a directory block is one chunk */
+}
+
+/* A bitmap's bits, materialized into scratch (zeroes when v is NULL). */
+static const SimBitmapBlock *bitmap_content(const SimVer *v, SimBitmapBlock *scratch)
+{
+    if (v)
+        sim_snap_read(v->u.meta, scratch);
+    else
+        memset(scratch, 0, sizeof *scratch);
+    return scratch;
 }
 
 /* ---- passes --------------------------------------------------------------- */
@@ -197,13 +210,14 @@ static void pass_inodes(Ctx *x)
         c->inode_ok[g_array_index(c->used, guint32, i)] = 0;
     g_array_set_size(c->used, 0);
     for (guint32 b = 0; b < L->itable_blocks; b++) {
-        const SimItableBlock *it = meta_content(x, L->itable + b, SIM_BT_ITABLE);
-        if (!it)
+        const SimVer *v = meta_version(x, L->itable + b, SIM_BT_ITABLE);
+        if (!v)
             continue;
         for (guint32 i = 0; i < SIM_INODES_PER_BLOCK; i++) {
             guint32 ino = b * SIM_INODES_PER_BLOCK + i;
-            if (ino < L->ninodes && it->ino[i].used) {
-                c->inodes[ino] = it->ino[i];
+            const SimInode *in = sim_snap_chunk(v->u.meta, i);   /* one inode per chunk */
+            if (ino < L->ninodes && in->used) {
+                c->inodes[ino] = *in;
                 c->inode_ok[ino] = 1;
                 g_array_append_val(c->used, ino);
             }
@@ -249,11 +263,8 @@ static void pass_bitmaps(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    static const SimBitmapBlock zero;
     for (guint32 g = 0; g < L->ngroups; g++) {
-        const SimBitmapBlock *bm = meta_content(x, L->bbitmap + g, SIM_BT_BBITMAP);
-        if (!bm)
-            bm = &zero;
+        const SimBitmapBlock *bm = bitmap_content(meta_version(x, L->bbitmap + g, SIM_BT_BBITMAP), &c->scratch);
         const guint8 *want = c->refs + (gsize)g * sizeof bm->bits, *meta = c->meta + (gsize)g * sizeof bm->bits;
         for (gsize i = 0; i < sizeof bm->bits; i++) {
             if ((i & 7) == 0 && i + 8 <= sizeof bm->bits) {
@@ -282,9 +293,7 @@ static void pass_bitmaps(Ctx *x)
             break;
         }
     }
-    const SimBitmapBlock *ib = meta_content(x, L->ibitmap, SIM_BT_IBITMAP);
-    if (!ib)
-        ib = &zero;
+    const SimBitmapBlock *ib = bitmap_content(meta_version(x, L->ibitmap, SIM_BT_IBITMAP), &c->scratch);
     guint32 reserved = SIM_FIRST_DIR_INO + L->ndirs;
     for (guint32 ino = 0; ino < L->ninodes; ino++) {
         gboolean marked = bget(ib->bits, ino), used = ino < SIM_ROOT_INO ? TRUE : c->inode_ok[ino];
@@ -318,7 +327,7 @@ static void pass_dirs(Ctx *x)
                 guint64 b = (guint64)din->ext[e].pblk + k;
                 if (b >= L->nblocks || bget(c->meta, b))
                     continue;
-                const SimDirBlock *db = meta_content(x, b, SIM_BT_DIR);
+                const SimDirBlock *db = dir_content(meta_version(x, b, SIM_BT_DIR));
                 if (!db)
                     continue;
                 for (guint s = 0; s < SIM_DIR_SLOTS; s++) {
@@ -402,7 +411,7 @@ static guint32 dir_find(Ctx *x, guint32 dir, guint32 name, guint64 *where)
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
             if (sim_token_is_torn(t) || v->type != SIM_BT_DIR)
                 continue;
-            const SimDirBlock *db = v->u.snap;
+            const SimDirBlock *db = dir_content(v);
             for (guint s = 0; s < SIM_DIR_SLOTS; s++)
                 if (db->e[s].ino && db->e[s].name == name) {
                     *where = b;

@@ -45,6 +45,20 @@ typedef struct { guint32 home; SimToken intended; } SimJTag;
 typedef struct { guint32 ntags; SimJTag tags[]; } SimJDesc;       /* tags[] follow the descriptor in the log */
 typedef struct { guint32 n; guint32 blocks[]; } SimJRevoke;
 
+/* A metadata snapshot, cut into chunks shared (refcounted) with the
+ * previous snapshot of the same block wherever they are equal: a commit
+ * that changes one inode of an inode-table block stores one new inode, not
+ * the whole block. */
+typedef struct { gint ref; guint8 data[]; } SimChunk;
+typedef struct { guint32 size; guint16 nchunks, chunk; SimChunk *c[]; } SimSnap;
+
+/* Bytes of the logical content of a metadata block type. */
+gsize        sim_blk_type_size(SimBlkType t);
+/* Chunk i's bytes (the last may be short). */
+static inline const void *sim_snap_chunk(const SimSnap *s, guint i) { return s->c[i]->data; }
+/* Copy the whole content out (size bytes). */
+void         sim_snap_read(const SimSnap *s, void *out);
+
 typedef struct {
     guint8  type;              /* SimBlkType */
     guint32 block;             /* home location (metadata, data: physical block) */
@@ -52,7 +66,8 @@ typedef struct {
     union {
         struct { guint32 ino, igen, lblk, wgen; } data;
         struct { guint32 start, sequence; } jsb;   /* start 0 = clean */
-        gpointer snap;         /* ITABLE, DIR, BBITMAP, IBITMAP, JDESC, JREVOKE */
+        gpointer snap;         /* JDESC, JREVOKE: their struct */
+        SimSnap *meta;         /* ITABLE, DIR, BBITMAP, IBITMAP */
     } u;
 } SimVer;
 
@@ -66,3 +81,12 @@ static inline const SimVer *sim_content_get(const SimContent *c, SimToken t)
 { return &g_array_index(c->vers, SimVer, t); }
 /* Takes ownership of snap (g_free'd with the table). */
 SimToken    sim_content_add(SimContent *c, const SimVer *v);
+/* A metadata version of `type` at `block` frozen by tid, from `content`
+ * (sim_blk_type_size bytes), sharing equal chunks with `prev` (nullable, a
+ * snapshot of the same type). *snap_out (nullable) receives its snapshot. */
+SimToken    sim_content_add_meta(SimContent *c, SimBlkType type, guint32 block, guint32 tid, gconstpointer content,
+                                 const SimSnap *prev, const SimSnap **snap_out);
+/* Materialize a metadata token's content into out (sim_blk_type_size bytes). */
+void        sim_content_read(const SimContent *c, SimToken t, void *out);
+static inline gboolean sim_blk_type_is_meta(SimBlkType t)
+{ return t == SIM_BT_ITABLE || t == SIM_BT_DIR || t == SIM_BT_BBITMAP || t == SIM_BT_IBITMAP; }

@@ -15,6 +15,7 @@ typedef struct {
     guint32  jtid;            /* running/committing transaction holding it, 0 none */
     guint32  cp_tid;          /* transaction whose checkpoint list holds it, 0 none */
     SimToken committed;       /* latest committed version (what checkpoint writes) */
+    const SimSnap *last_snap; /* its latest snapshot, to share chunks with (owned by the content table) */
     SimTime  committed_at;
     gboolean home_inflight;
 } FsBuf;

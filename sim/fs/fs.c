@@ -97,15 +97,6 @@ static SimBlkType loc_type(const SimFsLayout *l, guint32 block)
     }
 }
 
-static gsize content_size(SimBlkType t)
-{
-    switch (t) {
-    case SIM_BT_ITABLE: return sizeof(SimItableBlock);
-    case SIM_BT_DIR: return sizeof(SimDirBlock);
-    default: return sizeof(SimBitmapBlock);
-    }
-}
-
 FsBuf *fs_buf(SimFs *fs, guint32 block)
 {
     /* bitmaps and the inode table: a direct array; directories: the hash */
@@ -116,7 +107,7 @@ FsBuf *fs_buf(SimFs *fs, guint32 block)
     b = g_new0(FsBuf, 1);
     b->block = block;
     b->type = loc_type(&fs->L, block);
-    b->content = g_malloc0(content_size(b->type));
+    b->content = g_malloc0(sim_blk_type_size(b->type));
     g_hash_table_insert(fs->bufs, GUINT_TO_POINTER(block), b);
     if (fixed)
         fs->fixed[block] = b;
@@ -125,9 +116,8 @@ FsBuf *fs_buf(SimFs *fs, guint32 block)
 
 SimToken fs_snapshot(SimFs *fs, FsBuf *b, guint32 tid)
 {
-    SimVer v = { .type = b->type, .block = b->block, .tid = tid };
-    v.u.snap = g_memdup2(b->content, content_size(b->type));
-    return sim_content_add(fs->content, &v);
+    /* shares unchanged chunks with the buffer's previous snapshot */
+    return sim_content_add_meta(fs->content, b->type, b->block, tid, b->content, b->last_snap, &b->last_snap);
 }
 
 static SimInode *inode_rec(SimFs *fs, guint32 ino)
