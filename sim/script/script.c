@@ -1142,6 +1142,15 @@ char *sim_script_lua_dir(void)
         return g_strdup(env);
     if (g_file_test("lua", G_FILE_TEST_IS_DIR))
         return g_strdup("lua");
+    /* installed: <prefix>/bin/powercut next to <prefix>/share/powercut/lua */
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe) {
+        g_autofree char *bindir = g_path_get_dirname(exe);
+        char *dir = g_build_filename(bindir, "..", "share", "powercut", "lua", NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+            return dir;
+        g_free(dir);
+    }
 #ifdef POWERCUT_DATADIR
     return g_strdup(POWERCUT_DATADIR "/lua");
 #else
