@@ -49,7 +49,7 @@ typedef struct { guint32 n; guint32 blocks[]; } SimJRevoke;
  * previous snapshot of the same block wherever they are equal: a commit
  * that changes one inode of an inode-table block stores one new inode, not
  * the whole block. */
-typedef struct { gint ref; guint8 data[]; } SimChunk;
+typedef struct { gint ref; guint32 pad_; guint8 data[]; } SimChunk;   /* data 8-byte aligned */
 typedef struct { guint32 size; guint16 nchunks, chunk; SimChunk *c[]; } SimSnap;
 
 /* Bytes of the logical content of a metadata block type. */

@@ -34,7 +34,7 @@ local ckpt = { journal_mb = 1, dirty_expire_s = 0.2, writeback_s = 0.1, commit_s
 
 return {
   trials = 2000,
-  runs = 4,
+  runs = 8,
   duration_s = 4,
   crash_from_s = 1,
   device = presets.sata_7200 { cache_mb = 64, window = 32 },
