@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
     gboolean clean;            /* s_start == 0: nothing to replay */
     gboolean refused;          /* recovery refuses (unmountable) */
+    gboolean refused_jsb;      /* ... because of the journal superblock itself */
     char     why[160];         /* refusal, or why the scan stopped */
     guint32  start, sequence;  /* from the journal superblock */
     guint32  first_tid, last_tid;  /* transactions replayed: [first_tid, last_tid], none if last < first */

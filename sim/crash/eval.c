@@ -89,7 +89,8 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
         e->skipped++;
         return;
     }
-    if (e->rec_valid && e->rec.refused && block != L->jstart) {
+    gboolean in_journal = block >= L->jstart && block < L->jstart + L->jblocks;
+    if (e->rec_valid && e->rec.refused && (e->rec.refused_jsb ? block != L->jstart : !in_journal)) {
         e->skipped++;                        /* refused whatever else is on the disk */
         return;
     }

@@ -86,7 +86,7 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     GArray *pending = g_array_new(FALSE, FALSE, sizeof(SimReplay));   /* tags of the open transaction */
     GArray *revokes = g_array_new(FALSE, FALSE, sizeof(Revoke));
     GArray *seen = g_array_new(FALSE, FALSE, sizeof(guint32));         /* headers read, open transaction */
-    guint32 scanned = 0;
+    guint32 scanned = 0, fold = 0, last_time = 0, failed = 0;
     r->stop_pos = 0;
     for (;;) {
         if (scanned++ > npos) {
@@ -107,13 +107,23 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
                            sim_token_is_torn(t) ? "a torn " : "", sim_blk_type_name(v->type), expect);
             break;
         }
+        if (failed && v->type == SIM_BT_JCOMMIT) {
+            /* async: a valid commit after a bad one - "journal transaction N is corrupt" */
+            r->refused = TRUE;
+            r->stop_pos = pos;
+            g_snprintf(r->why, sizeof r->why, "journal transaction %u is corrupt (checksum), and T%u after it "
+                       "committed", failed, expect);
+            break;
+        }
         g_array_append_val(seen, pos);
         if (v->type == SIM_BT_JDESC) {
             const SimJDesc *d = v->u.snap;
+            fold = sim_jcsum_fold(fold, t);
             for (guint32 i = 0; i < d->ntags; i++) {
                 pos = NEXT(pos);
                 SimReplay rp = { d->tags[i].home, sim_media_get(m, sim_fs_jblock(L, pos)), d->tags[i].intended,
                                  expect, pos };
+                fold = sim_jcsum_fold(fold, rp.tok);
                 g_array_append_val(pending, rp);
             }
         } else if (v->type == SIM_BT_JREVOKE) {
@@ -123,8 +133,51 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
                 g_array_append_val(revokes, x);
             }
             r->has_revokes = TRUE;
+        } else if (L->jcsum == SIM_JCSUM_V1 && fold != v->u.commit.csum && !failed) {
+            /* v1: the crc in the commit block does not match the transaction */
+            if (v->u.commit.time_ms < last_time) {
+                r->stop_pos = pos;               /* a stale commit from an older journal */
+                g_snprintf(r->why, sizeof r->why, "log position %u holds a stale commit block", pos);
+                break;
+            }
+            for (guint i = 0; i < pending->len; i++)   /* its copies decide the checksum */
+                g_array_append_val(seen, g_array_index(pending, SimReplay, i).pos);
+            if (!L->jasync) {
+                r->refused = TRUE;
+                r->stop_pos = pos;
+                g_snprintf(r->why, sizeof r->why, "journal transaction %u is corrupt (commit checksum mismatch)",
+                           expect);
+                break;
+            }
+            /* async: end the log here, but keep scanning for a later commit */
+            failed = expect;
+            r->why[0] = 0;
+            g_array_set_size(pending, 0);
+            fold = 0;
+            expect++;
         } else {
             /* commit block: the transaction is complete */
+            if (L->jcsum == SIM_JCSUM_V3) {
+                /* v3: every tagged copy carries its own checksum; a mismatch is
+                 * not replayed and recovery fails at the end (-EFSBADCRC) */
+                for (guint i = 0; i < pending->len && !r->refused; i++) {
+                    SimReplay *rp = &g_array_index(pending, SimReplay, i);
+                    if (rp->tok != rp->intended) {
+                        r->refused = TRUE;
+                        g_snprintf(r->why, sizeof r->why,
+                                   "transaction %u: the copy of block %u at log position %u fails its checksum "
+                                   "(recovery failed)", expect, rp->home, rp->pos);
+                    }
+                }
+                if (r->refused) {
+                    for (guint i = 0; i < pending->len; i++)
+                        g_array_append_val(seen, g_array_index(pending, SimReplay, i).pos);
+                    r->stop_pos = pos;
+                    break;
+                }
+            }
+            last_time = v->u.commit.time_ms;
+            fold = 0;
             for (guint i = 0; i < seen->len; i++)
                 r->mark[g_array_index(seen, guint32, i)] = MARK_HEADER;
             for (guint i = 0; i < pending->len; i++) {
@@ -149,6 +202,11 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
             r->resume_tid = expect;
         }
         pos = NEXT(pos);
+    }
+    if (failed && !r->refused) {
+        char tail[sizeof r->why];
+        g_strlcpy(tail, r->why, sizeof tail);
+        g_snprintf(r->why, sizeof r->why, "T%u failed its checksum and ends the log (%s)", failed, tail);
     }
     /* The open transaction's headers and the stop position matter; its
      * tagged copies do not (it is not replayed). */
@@ -199,7 +257,7 @@ void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     } else {
         memset(r->mark, 0, r->npos + 1);
     }
-    r->clean = r->refused = r->has_revokes = FALSE;
+    r->clean = r->refused = r->refused_jsb = r->has_revokes = FALSE;
     r->why[0] = 0;
     r->first_tid = 1;
     r->last_tid = 0;
@@ -208,7 +266,7 @@ void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     SimToken jt = sim_media_get(m, L->jstart);
     const SimVer *jv = sim_content_get(C, sim_token_base(jt));
     if (sim_token_is_torn(jt) || jv->type != SIM_BT_JSB) {
-        r->refused = TRUE;
+        r->refused = r->refused_jsb = TRUE;
         g_snprintf(r->why, sizeof r->why, "journal superblock (block %" G_GUINT64_FORMAT ") is %s",
                    L->jstart, sim_token_is_torn(jt) ? "torn" : sim_blk_type_name(jv->type));
         return;
@@ -229,8 +287,12 @@ void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
 gboolean sim_recover_update(const SimFsLayout *L, const SimContent *C, const SimMedia *m, SimRecovery *r,
                             guint32 pos)
 {
-    if (r->clean || r->refused || !sim_recovery_relevant(r, pos))
+    if (r->clean || r->refused_jsb || !sim_recovery_relevant(r, pos))
         return FALSE;                        /* not read by the last recovery */
+    if (r->refused || L->jcsum != SIM_JCSUM_NONE || L->jasync) {
+        sim_recover(L, C, m, r);             /* checksums make every copy decide validity */
+        return TRUE;
+    }
     switch (r->mark[pos]) {
     case MARK_COPY: {
         /* a tagged copy of a replayed transaction: replay copies the new content */

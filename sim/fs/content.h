@@ -24,6 +24,7 @@ const char *sim_blk_type_name(SimBlkType t);   /* "inode table", "journal commit
 #define SIM_DIR_SLOTS         32u
 #define SIM_BITS_PER_BITMAP   32768u
 #define SIM_TAGS_PER_DESC     250u
+#define SIM_REVOKES_PER_BLOCK 500u
 
 typedef struct { guint32 lblk, pblk, len; } SimExtent;
 
@@ -66,6 +67,7 @@ typedef struct {
     union {
         struct { guint32 ino, igen, lblk, wgen; } data;
         struct { guint32 start, sequence; } jsb;   /* start 0 = clean */
+        struct { guint32 csum, time_ms; } commit;  /* v1 crc over the transaction (a fold of its tokens), commit time */
         gpointer snap;         /* JDESC, JREVOKE: their struct */
         SimSnap *meta;         /* ITABLE, DIR, BBITMAP, IBITMAP */
     } u;
@@ -88,5 +90,14 @@ SimToken    sim_content_add_meta(SimContent *c, SimBlkType type, guint32 block, 
                                  const SimSnap *prev, const SimSnap **snap_out);
 /* Materialize a metadata token's content into out (sim_blk_type_size bytes). */
 void        sim_content_read(const SimContent *c, SimToken t, void *out);
+/* The v1 journal checksum, modelled: a fold of the tokens of a
+ * transaction's descriptor and copy blocks in log order (revoke blocks are
+ * not covered, J8). Equal tokens mean equal contents, so it detects exactly
+ * the blocks whose content is not what the transaction wrote. */
+static inline guint32 sim_jcsum_fold(guint32 h, SimToken t)
+{
+    h ^= t + 0x9e3779b9u + (h << 6) + (h >> 2);
+    return h * 0x85ebca6bu;
+}
 static inline gboolean sim_blk_type_is_meta(SimBlkType t)
 { return t == SIM_BT_ITABLE || t == SIM_BT_DIR || t == SIM_BT_BBITMAP || t == SIM_BT_IBITMAP; }

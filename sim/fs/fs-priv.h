@@ -48,11 +48,13 @@ typedef struct {
     GArray *toks;             /* SimToken: each buffer's frozen version (at commit) */
     GArray *ordered;          /* guint32 inodes with newly allocated data */
     GArray *freed;            /* guint32 blocks freed (reusable after commit) */
+    GArray *revokes;          /* guint32 journaled blocks freed: revoke records */
+    guint32 csum;             /* v1 checksum of its descriptors and copies */
     GArray *commit_waiters;   /* FsWaiter */
     guint32 log_start, log_blocks;
     guint   pending;          /* I/Os of the commit in flight */
     guint   cp_count;         /* buffers still on its checkpoint list */
-    gboolean commit_requested, flush_sent, timer_set;
+    gboolean commit_requested, flush_sent, timer_set, record_sent;
 } FsTxn;
 
 struct SimFs {
@@ -92,6 +94,8 @@ struct SimFs {
 
 /* fs.c */
 FsBuf   *fs_buf(SimFs *fs, guint32 block);
+FsBuf   *fs_buf_find(SimFs *fs, guint32 block);          /* NULL if not cached (or forgotten) */
+void     jrnl_forget(SimFs *fs, guint32 block);          /* a journaled block is freed: revoke it */
 SimToken fs_snapshot(SimFs *fs, FsBuf *b, guint32 tid);
 void     fs_submit(SimFs *fs, SimIoOp op, guint32 flags, guint64 block, guint32 n, const SimToken *toks,
                    SimOrigin origin, guint32 tid, SimIoDoneFn done, gpointer priv);

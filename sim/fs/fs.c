@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const data_modes[] = { "ordered", NULL };
+static const char *const data_modes[] = { "ordered", "writeback", "journal", NULL };
+static const char *const csums[] = { "none", "v1", "v3", NULL };
 static const char *const journal_at[] = { "start", "middle", NULL };
 
 #define P(field) G_STRUCT_OFFSET(SimFsCfg, field)
@@ -12,7 +13,13 @@ static const SimParam fs_params[] = {
     { "barrier", SIM_PT_BOOL, P(barrier), NULL, "true", SIM_PARAM_NORANGE, NULL,
       "barrier=1: journal commits carry PREFLUSH+FUA and fsync flushes the device cache" },
     { "data", SIM_PT_ENUM, P(data_mode), NULL, "ordered", SIM_PARAM_NORANGE, data_modes,
-      "data journaling mode (ordered: new data written before the commit that exposes it)" },
+      "data mode: ordered (new data written before the commit that exposes it), writeback (data not ordered), "
+      "journal (data goes through the journal)" },
+    { "journal_csum", SIM_PT_ENUM, P(journal_csum), NULL, "none", SIM_PARAM_NORANGE, csums,
+      "journal checksums: none; v1 (journal_checksum: one crc32 over the transaction in the commit block); "
+      "v3 (metadata_csum: per-tag and per-descriptor checksums)" },
+    { "async_commit", SIM_PT_BOOL, P(async_commit), NULL, "false", SIM_PARAM_NORANGE, NULL,
+      "journal_async_commit: commit block written without waiting for the body (implies journal_csum v1)" },
     { "commit_s", SIM_PT_DOUBLE, P(commit_s), "s", "5", 0.001, 3600, NULL, "journal commit interval (commit=)" },
     { "size_mb", SIM_PT_INT, P(size_mb), "MiB", "1024", 64, 16777216, NULL, "file-system size" },
     { "journal_mb", SIM_PT_INT, P(journal_mb), "MiB", "32", 1, 1024, NULL, "journal size" },
@@ -26,6 +33,17 @@ static const SimParam fs_params[] = {
 };
 #undef P
 const SimSchema sim_fs_schema = { "fs", fs_params, G_N_ELEMENTS(fs_params), sizeof(SimFsCfg) };
+
+gboolean sim_fs_cfg_validate(const SimFsCfg *cfg, GError **error)
+{
+    if (cfg->async_commit && cfg->data_mode == SIM_DATA_ORDERED) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "fs.async_commit: ext4 refuses it: \"can't mount with journal_async_commit in data=ordered "
+                    "mode\" (use fs.data = writeback or journal)");
+        return FALSE;
+    }
+    return TRUE;
+}
 
 /* ---- layout ------------------------------------------------------------ */
 
@@ -57,6 +75,9 @@ static void layout_init(SimFsLayout *l, const SimFsCfg *cfg, guint ndirs)
     guint64 meta_end = l->itable + l->itable_blocks;
     l->jstart = cfg->journal_at == SIM_JOURNAL_AT_START ? meta_end : MAX(meta_end, l->nblocks / 2);
     l->ndirs = ndirs;
+    /* journal_async_commit implies journal_checksum (ext4.rst) */
+    l->jcsum = (guint8)(cfg->journal_csum == SIM_JCSUM_NONE && cfg->async_commit ? SIM_JCSUM_V1 : cfg->journal_csum);
+    l->jasync = cfg->async_commit;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -97,6 +118,28 @@ static SimBlkType loc_type(const SimFsLayout *l, guint32 block)
     }
 }
 
+FsBuf *fs_buf_find(SimFs *fs, guint32 block)
+{
+    return block < fs->nfixed ? fs->fixed[block] : g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
+}
+
+/* The journal buffer of a data block (data=journal): content is the version
+ * the page holds, {ino, igen, lblk, wgen}. */
+static FsBuf *data_buf(SimFs *fs, guint32 block)
+{
+    FsBuf *b = g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
+    if (b) {
+        g_assert(b->type == SIM_BT_DATA);
+        return b;
+    }
+    b = g_new0(FsBuf, 1);
+    b->block = block;
+    b->type = SIM_BT_DATA;
+    b->content = g_new0(guint32, 4);
+    g_hash_table_insert(fs->bufs, GUINT_TO_POINTER(block), b);
+    return b;
+}
+
 FsBuf *fs_buf(SimFs *fs, guint32 block)
 {
     /* bitmaps and the inode table: a direct array; directories: the hash */
@@ -116,6 +159,15 @@ FsBuf *fs_buf(SimFs *fs, guint32 block)
 
 SimToken fs_snapshot(SimFs *fs, FsBuf *b, guint32 tid)
 {
+    if (b->type == SIM_BT_DATA) {
+        const guint32 *d = b->content;
+        SimVer v = { .type = SIM_BT_DATA, .block = b->block, .tid = tid };
+        v.u.data.ino = d[0];
+        v.u.data.igen = d[1];
+        v.u.data.lblk = d[2];
+        v.u.data.wgen = d[3];
+        return sim_content_add(fs->content, &v);
+    }
     /* shares unchanged chunks with the buffer's previous snapshot */
     return sim_content_add_meta(fs->content, b->type, b->block, tid, b->content, b->last_snap, &b->last_snap);
 }
@@ -256,6 +308,11 @@ static guint32 block_alloc(SimFs *fs, guint32 goal, guint32 ino)
 
 static void block_free(SimFs *fs, guint32 b)
 {
+    if (fs->cfg.data_mode == SIM_DATA_JOURNAL && sim_fs_loc(&fs->L, b) == SIM_LOC_DATA) {
+        FsBuf *jb = g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(b));
+        if (jb && jb->type == SIM_BT_DATA)
+            jrnl_forget(fs, b);              /* jbd2_journal_forget + a revoke record */
+    }
     bit_set(bbitmap_bits(fs, b, TRUE), b % SIM_BITS_PER_BITMAP, FALSE);
     bit_set(fs->notreuse, b, TRUE);
     jrnl_add_freed(fs, b);
@@ -600,6 +657,18 @@ int sim_fs_write(SimFs *fs, const char *path, guint64 off, guint64 len)
             allocated = TRUE;
         }
         pg->wgen++;
+        if (fs->cfg.data_mode == SIM_DATA_JOURNAL) {
+            /* data=journal: the page is logged like metadata, written home by checkpoint */
+            FsBuf *b = data_buf(fs, pg->pblk);
+            guint32 *d = b->content;
+            d[0] = ino;
+            d[1] = inode_rec(fs, ino)->igen;
+            d[2] = l;
+            d[3] = pg->wgen;
+            jrnl_dirty(fs, b);
+            fs->im[ino].sync_tid = fs->im[ino].datasync_tid = jrnl_running_tid(fs);
+            continue;
+        }
         if (!pg->dirty)
             pg->dirtied = sim_now(fs->w);
         pg->dirty = 1;
@@ -607,8 +676,8 @@ int sim_fs_write(SimFs *fs, const char *path, guint64 off, guint64 len)
     SimInode *in = inode_rec(fs, ino);
     if (off + len > in->size)
         inode_dirty(fs, ino, TRUE)->size = off + len;
-    if (allocated)
-        jrnl_add_ordered(fs, ino);
+    if (allocated && fs->cfg.data_mode == SIM_DATA_ORDERED)
+        jrnl_add_ordered(fs, ino);           /* writeback: no ordering; journal: logged */
     return 0;
 }
 

@@ -14,7 +14,8 @@
 #include "../util/params.h"
 #include "content.h"
 
-typedef enum { SIM_DATA_ORDERED } SimDataMode;
+typedef enum { SIM_DATA_ORDERED, SIM_DATA_WRITEBACK, SIM_DATA_JOURNAL } SimDataMode;
+typedef enum { SIM_JCSUM_NONE, SIM_JCSUM_V1, SIM_JCSUM_V3 } SimJournalCsum;
 typedef enum { SIM_JOURNAL_AT_START, SIM_JOURNAL_AT_MIDDLE } SimJournalAt;
 
 typedef struct {
@@ -27,9 +28,13 @@ typedef struct {
     gint64   inodes;           /* inode count (16 per inode-table block) */
     double   dirty_expire_s;   /* data/metadata writeback age */
     double   writeback_s;      /* flusher wake-up interval */
+    gint     journal_csum;     /* SimJournalCsum */
+    gboolean async_commit;     /* journal_async_commit */
 } SimFsCfg;
 
 extern const SimSchema sim_fs_schema;
+/* Option combinations ext4 refuses, refused with ext4's reason. */
+gboolean sim_fs_cfg_validate(const SimFsCfg *cfg, GError **error);
 
 typedef enum {
     SIM_LOC_SB, SIM_LOC_BBITMAP, SIM_LOC_IBITMAP, SIM_LOC_ITABLE, SIM_LOC_JOURNAL, SIM_LOC_DATA
@@ -46,6 +51,8 @@ typedef struct {
     guint64 jstart;            /* journal superblock; log positions 1..jblocks-1 follow */
     guint32 jblocks;
     guint32 ndirs;             /* workload directories d0.. (inodes 3..3+ndirs-1) */
+    guint8  jcsum;             /* journal feature bits: SimJournalCsum in effect */
+    gboolean jasync;           /* ASYNC_COMMIT */
 } SimFsLayout;
 
 #define SIM_ROOT_INO 2u

@@ -28,6 +28,7 @@ static FsTxn *txn_new(SimFs *fs)
     t->toks = g_array_new(FALSE, FALSE, sizeof(SimToken));
     t->ordered = g_array_new(FALSE, FALSE, sizeof(guint32));
     t->freed = g_array_new(FALSE, FALSE, sizeof(guint32));
+    t->revokes = g_array_new(FALSE, FALSE, sizeof(guint32));
     t->commit_waiters = g_array_new(FALSE, FALSE, sizeof(FsWaiter));
     g_queue_push_tail(&fs->txns, t);
     return t;
@@ -39,6 +40,7 @@ static void txn_free(FsTxn *t)
     g_array_free(t->toks, TRUE);
     g_array_free(t->ordered, TRUE);
     g_array_free(t->freed, TRUE);
+    g_array_free(t->revokes, TRUE);
     g_array_free(t->commit_waiters, TRUE);
     g_free(t);
 }
@@ -118,6 +120,25 @@ void jrnl_add_ordered(SimFs *fs, guint32 ino)
 
 void jrnl_add_freed(SimFs *fs, guint32 block) { g_array_append_val(fs->running->freed, block); }
 
+/* A journaled block is freed: drop its buffer (it must never be written home
+ * again) and record a revoke, so replay of older transactions cannot
+ * overwrite the block once it is reused (J6). */
+void jrnl_forget(SimFs *fs, guint32 block)
+{
+    FsBuf *b = g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
+    if (!b)
+        return;
+    if (b->cp_tid) {
+        FsTxn *t = txn_find(fs, b->cp_tid);
+        g_assert(t && t->cp_count > 0);
+        t->cp_count--;
+    }
+    g_array_append_val(fs->running->revokes, block);
+    g_hash_table_remove(fs->bufs, GUINT_TO_POINTER(block));
+    g_free(b->content);
+    g_free(b);
+}
+
 static void defer_waiter(SimWorld *w, gpointer obj, gint64 arg)
 {
     FsWaiter *wt = obj;
@@ -149,8 +170,9 @@ void jrnl_wait_commit(SimFs *fs, guint32 tid, void (*fn)(SimFs *, gpointer), gpo
 
 static guint32 log_blocks_needed(const FsTxn *t)
 {
-    guint32 n = t->bufs->len;
-    return (n + SIM_TAGS_PER_DESC - 1) / SIM_TAGS_PER_DESC + n + 1;
+    guint32 n = t->bufs->len, r = t->revokes->len;
+    return (r + SIM_REVOKES_PER_BLOCK - 1) / SIM_REVOKES_PER_BLOCK + (n + SIM_TAGS_PER_DESC - 1) / SIM_TAGS_PER_DESC +
+           n + 1;
 }
 
 static guint32 log_free(SimFs *fs) { return NPOS(fs) - fs->used - 1; }
@@ -159,20 +181,38 @@ static void checkpoint_start(SimFs *fs);
 static void commit_phase2(SimFs *fs, FsTxn *t);
 static void commit_write_record(SimFs *fs, FsTxn *t);
 
+static void commit_finish(SimFs *fs, FsTxn *t);
+static void commit_io_done(SimIo *io, gpointer ctx);
+
+/* Everything submitted so far has completed: the next step of the commit. */
+static void commit_step(SimFs *fs, FsTxn *t)
+{
+    if (!t->record_sent) {
+        commit_write_record(fs, t);          /* phase 5, after phases 3-4 waited for the log and data */
+    } else if (fs->L.jasync && fs->cfg.barrier && !t->flush_sent) {
+        /* async commit: the record went out with the body; now the flush (J7) */
+        t->flush_sent = TRUE;
+        t->pending++;
+        fs_submit(fs, SIM_IO_FLUSH, 0, 0, 0, NULL, SIM_ORIGIN_JFLUSH, t->tid, commit_io_done, t);
+    } else {
+        commit_finish(fs, t);
+    }
+}
+
 static void commit_io_done(SimIo *io, gpointer ctx)
 {
     SimFs *fs = ctx;
     FsTxn *t = io->sub;
     sim_io_free(io);
     if (--t->pending == 0)
-        commit_write_record(fs, t);
+        commit_step(fs, t);
 }
 
 static void commit_data_idle(SimFs *fs, gpointer ctx)
 {
     FsTxn *t = ctx;
     if (--t->pending == 0)
-        commit_write_record(fs, t);
+        commit_step(fs, t);
 }
 
 static void submit_log_run(SimFs *fs, FsTxn *t, guint32 pos, guint32 n, const SimToken *toks, SimOrigin origin)
@@ -196,12 +236,19 @@ static void commit_switch(SimFs *fs)
     t->state = TX_COMMITTING;
     t->commit_requested = FALSE;
     fs->running = txn_new(fs);
-    /* Freeze every buffer now: later changes belong to the new transaction. */
+    /* Freeze every buffer now: later changes belong to the new transaction.
+     * Buffers forgotten (freed) since they joined are not logged. */
+    guint n = 0;
     for (guint i = 0; i < t->bufs->len; i++) {
-        FsBuf *b = fs_buf(fs, g_array_index(t->bufs, guint32, i));
+        guint32 blk = g_array_index(t->bufs, guint32, i);
+        FsBuf *b = fs_buf_find(fs, blk);
+        if (!b || b->jtid != t->tid)
+            continue;
         SimToken tok = fs_snapshot(fs, b, t->tid);
         g_array_append_val(t->toks, tok);
+        g_array_index(t->bufs, guint32, n++) = blk;
     }
+    g_array_set_size(t->bufs, n);
     t->log_start = fs->head;
     t->log_blocks = log_blocks_needed(t);
     fs->head = pos_add(fs, fs->head, t->log_blocks);
@@ -254,8 +301,20 @@ static void commit_phase2(SimFs *fs, FsTxn *t)
             t->pending++;
         }
     }
-    /* 2b: descriptors and frozen metadata copies, plain writes */
-    guint32 pos = t->log_start, n = t->bufs->len;
+    /* revoke records, then descriptors and frozen copies: plain writes */
+    guint32 pos = t->log_start, n = t->bufs->len, nr = t->revokes->len;
+    for (guint32 i = 0; i < nr; i += SIM_REVOKES_PER_BLOCK) {
+        guint32 k = MIN(SIM_REVOKES_PER_BLOCK, nr - i);
+        SimJRevoke *r = g_malloc(sizeof(SimJRevoke) + k * sizeof(guint32));
+        r->n = k;
+        memcpy(r->blocks, &g_array_index(t->revokes, guint32, i), k * sizeof(guint32));
+        SimVer v = { .type = SIM_BT_JREVOKE, .block = (guint32)sim_fs_jblock(&fs->L, pos), .tid = t->tid };
+        v.u.snap = r;
+        SimToken rt = sim_content_add(fs->content, &v);
+        submit_log_run(fs, t, pos, 1, &rt, SIM_ORIGIN_JREVOKE);
+        pos = pos_add(fs, pos, 1);
+    }
+    t->csum = 0;
     for (guint32 i = 0; i < n; i += SIM_TAGS_PER_DESC) {
         guint32 k = MIN(SIM_TAGS_PER_DESC, n - i);
         SimJDesc *d = g_malloc(sizeof(SimJDesc) + k * sizeof(SimJTag));
@@ -265,26 +324,40 @@ static void commit_phase2(SimFs *fs, FsTxn *t)
         SimVer v = { .type = SIM_BT_JDESC, .block = (guint32)sim_fs_jblock(&fs->L, pos), .tid = t->tid };
         v.u.snap = d;
         SimToken dt = sim_content_add(fs->content, &v);
+        t->csum = sim_jcsum_fold(t->csum, dt);
+        for (guint32 j = 0; j < k; j++)
+            t->csum = sim_jcsum_fold(t->csum, g_array_index(t->toks, SimToken, i + j));
         submit_log_run(fs, t, pos, 1, &dt, SIM_ORIGIN_JDESC);
         pos = pos_add(fs, pos, 1);
         submit_log_run(fs, t, pos, k, &g_array_index(t->toks, SimToken, i), SIM_ORIGIN_JBODY);
         pos = pos_add(fs, pos, k);
     }
+    /* journal_async_commit: the commit record goes out now, not waiting (step 7) */
+    if (fs->L.jasync)
+        commit_write_record(fs, t);
     /* phases 3-4 wait for all of it (the last reference is dropped here) */
     if (--t->pending == 0)
-        commit_write_record(fs, t);
+        commit_step(fs, t);
 }
 
-static void commit_done(SimIo *io, gpointer ctx);
 
 static void commit_write_record(SimFs *fs, FsTxn *t)
 {
     guint32 pos = pos_add(fs, t->log_start, t->log_blocks - 1);
     SimVer v = { .type = SIM_BT_JCOMMIT, .block = (guint32)sim_fs_jblock(&fs->L, pos), .tid = t->tid };
+    v.u.commit.csum = t->csum;
+    v.u.commit.time_ms = (guint32)(sim_now(fs->w) / 1000000);
     SimToken tok = sim_content_add(fs->content, &v);
-    t->flush_sent = TRUE;
-    guint32 flags = fs->cfg.barrier ? (SIM_IO_PREFLUSH | SIM_IO_FUA) : 0;
-    fs_submit(fs, SIM_IO_WRITE, flags, sim_fs_jblock(&fs->L, pos), 1, &tok, SIM_ORIGIN_JCOMMIT, t->tid, commit_done, t);
+    t->record_sent = TRUE;
+    /* synchronous commit: PREFLUSH+FUA with barriers (the flush point);
+     * async commit: a plain write, the flush follows completion */
+    guint32 flags = 0;
+    if (fs->cfg.barrier && !fs->L.jasync) {
+        flags = SIM_IO_PREFLUSH | SIM_IO_FUA;
+        t->flush_sent = TRUE;
+    }
+    t->pending++;
+    fs_submit(fs, SIM_IO_WRITE, flags, sim_fs_jblock(&fs->L, pos), 1, &tok, SIM_ORIGIN_JCOMMIT, t->tid, commit_io_done, t);
 }
 
 /* Drop transactions with nothing left to checkpoint. */
@@ -301,15 +374,14 @@ static void txns_reap(SimFs *fs)
     }
 }
 
-static void commit_done(SimIo *io, gpointer ctx)
+static void commit_finish(SimFs *fs, FsTxn *t)
 {
-    SimFs *fs = ctx;
-    FsTxn *t = io->sub;
-    sim_io_free(io);
     t->state = TX_COMMITTED;
     fs->st.commits++;
     for (guint i = 0; i < t->bufs->len; i++) {
-        FsBuf *b = fs_buf(fs, g_array_index(t->bufs, guint32, i));
+        FsBuf *b = fs_buf_find(fs, g_array_index(t->bufs, guint32, i));
+        if (!b)
+            continue;                           /* forgotten during the commit */
         b->committed = g_array_index(t->toks, SimToken, i);
         b->committed_at = sim_now(fs->w);
         if (b->cp_tid && b->cp_tid != t->tid) {
@@ -456,8 +528,8 @@ static void checkpoint_start(SimFs *fs)
     fs->cp_pending = 1;
     if (o) {
         for (guint i = 0; i < o->bufs->len; i++) {
-            FsBuf *b = fs_buf(fs, g_array_index(o->bufs, guint32, i));
-            if (b->cp_tid != o->tid)
+            FsBuf *b = fs_buf_find(fs, g_array_index(o->bufs, guint32, i));
+            if (!b || b->cp_tid != o->tid)
                 continue;
             /* A buffer re-dirtied by the running transaction is written in
              * its committed version: home never gets uncommitted content. */
