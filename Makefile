@@ -11,8 +11,8 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
-PKGS      := glib-2.0 lua5.4
-DEB_PKGS  := libglib2.0-dev liblua5.4-dev gnuplot-nox pkg-config parallel
+PKGS      := glib-2.0 lua5.4 json-glib-1.0
+DEB_PKGS  := libglib2.0-dev liblua5.4-dev libjson-glib-dev gnuplot-nox pkg-config parallel
 SANFLAGS  ?=
 OPT       ?= -O2 -g
 CFLAGS    ?=
@@ -91,6 +91,7 @@ install: all
 	install -m 755 powercut $(DESTDIR)$(PREFIX)/bin/powercut
 	install -m 644 lua/*.lua $(DESTDIR)$(PREFIX)/share/powercut/lua/
 	install -m 644 scenarios/*.lua $(DESTDIR)$(PREFIX)/share/powercut/scenarios/
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/powercut/plots/
 
 clean:
 	rm -rf build powercut

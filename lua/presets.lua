@@ -9,6 +9,9 @@
 --   local presets = require "presets"
 --   device = presets.sata_7200 { cache_mb = 0 }   -- same drive, write cache off
 --
+-- `powercut list presets` prints every preset with its key parameters and the
+-- one-line summary from `presets.about` below.
+--
 -- The figures are typical of the drive class, taken from the ranges that
 -- manufacturers' datasheets give for such drives; they are not the
 -- measurements of one particular unit. Where a figure is a modelling choice
@@ -33,7 +36,21 @@ local function merge(name, base, overrides)
   return t
 end
 
--- 3.5" 7200 rpm SATA desktop disk, 1 TB, 64 MiB cache.
+-- One-line summaries for `powercut list presets` (a table, not a preset).
+presets.about = {}
+
+-- presets.NAME(overrides) for the device table `base`. (Not a tail call:
+-- merge's errors blame the scenario line, two levels up.)
+local function define(name, about, base)
+  presets.about[name] = about
+  presets[name] = function(overrides)
+    local t = merge(name, base, overrides)
+    return t
+  end
+end
+
+-- 3.5" 7200 rpm SATA desktop disk, 1 TB, 64 MiB cache. Its figures are also
+-- the hdd schema's defaults.
 local sata_7200 = {
   model = "hdd",
   capacity_gb = 1000,     -- 1 TB: common desktop capacity (e.g. WD Blue WD10EZEX, Seagate BarraCuda ST1000DM010 class)
@@ -49,24 +66,82 @@ local sata_7200 = {
   ncq_depth = 32,         -- SATA NCQ allows at most 32 outstanding commands
   cmd_overhead_us = 20,   -- modelling choice: controller overhead per command, order of tens of microseconds
   fua = true,             -- modern SATA drives accept FUA writes (WRITE FPDMA QUEUED with the FUA bit)
+  flush = "honest",       -- FLUSH CACHE destages what it covers (SEMANTICS D1)
+  report_cache = "auto",  -- the kernel sees the cache the drive reports (IDENTIFY: write cache enabled)
   atomic_bytes = 4096,    -- Advanced Format drives: 4 KiB physical sectors (512-byte logical emulation, "512e")
 }
+define("sata_7200", "7200 rpm SATA desktop disk, 1 TB, 64 MiB volatile cache", sata_7200)
 
 -- The same mechanics with a 32 MiB cache: the older or cheaper members of
 -- the class (e.g. the Seagate Barracuda 7200.12 generation shipped 32 MB
 -- caches). Only the cache differs, so comparisons isolate its size.
-local sata_7200_32mb = merge("sata_7200_32mb", sata_7200, { cache_mb = 32 })
+define("sata_7200_32mb", "the 7200 rpm SATA disk with a 32 MiB cache (older/cheaper members of the class)",
+       merge("sata_7200_32mb", sata_7200, { cache_mb = 32 }))
 
--- (Not tail calls: merge's errors blame the scenario line, two levels up.)
-function presets.sata_7200(overrides)
-  local t = merge("sata_7200", sata_7200, overrides)
-  return t
-end
+-- 2.5" 10,000 rpm SAS enterprise disk, 1.2 TB, 128 MiB cache. Some OEM
+-- firmware ships enterprise SAS drives with the write cache disabled (WCE = 0,
+-- check with `sdparm --get WCE`): model that with { cache_mb = 0 }.
+define("sas_10k", "10k rpm 2.5\" SAS enterprise disk, 1.2 TB, 128 MiB volatile cache", merge("sas_10k", sata_7200, {
+  capacity_gb = 1200,     -- 1.2 TB: a common capacity of the 2.5" 10k class (typical datasheet figure)
+  rpm = 10000,            -- datasheet spindle speed of the class
+  cache_mb = 128,         -- typical datasheet figure for recent 10k SAS drives (64-128 MB; some newer ones 256)
+  seek_track_ms = 0.4,    -- track-to-track: typical datasheet figure for enterprise drives (0.2-0.5 ms)
+  seek_avg_ms = 3.8,      -- average read seek: typical 10k datasheet figure (3.6-4.2 ms)
+  seek_full_ms = 8,       -- full stroke: modelling choice, about twice the average on a 2.5" platter
+  outer_mb_s = 230,       -- max sustained rate at the outer diameter: typical datasheet figure (200-250 MB/s)
+  inner_mb_s = 130,       -- inner diameter: modelling choice, a bit over half the outer rate (small 2.5" platters)
+  iface_mb_s = 1200,      -- SAS 12 Gb/s (SAS-3): 1200 MB/s after 8b/10b encoding
+  ncq_depth = 64,         -- modelling choice: SAS tagged queueing allows far more; 64 commands inside the drive
+  fua = true,             -- SCSI drives advertise FUA (mode header DPOFUA) and honour it
+}))
 
-function presets.sata_7200_32mb(overrides)
-  local t = merge("sata_7200_32mb", sata_7200_32mb, overrides)
-  return t
-end
+-- 2.5" 15,000 rpm SAS enterprise disk, 900 GB, 128 MiB cache. Same caveat
+-- about WCE as the 10k disk.
+define("sas_15k", "15k rpm 2.5\" SAS enterprise disk, 900 GB, 128 MiB volatile cache", merge("sas_15k", sata_7200, {
+  capacity_gb = 900,      -- 900 GB: the largest common capacity of the 2.5" 15k class (typical datasheet figure)
+  rpm = 15000,            -- datasheet spindle speed of the class
+  cache_mb = 128,         -- typical datasheet figure for recent 15k SAS drives (64-128 MB; some newer ones 256)
+  seek_track_ms = 0.2,    -- track-to-track: typical datasheet figure for 15k drives (0.2-0.4 ms)
+  seek_avg_ms = 2.9,      -- average read seek: typical 15k datasheet figure (2.6-3.4 ms)
+  seek_full_ms = 6,       -- full stroke: modelling choice, about twice the average (short-stroke 2.5" platters)
+  outer_mb_s = 290,       -- max sustained rate at the outer diameter: typical datasheet figure (250-315 MB/s)
+  inner_mb_s = 190,       -- inner diameter: modelling choice, about two thirds of the outer rate
+  iface_mb_s = 1200,      -- SAS 12 Gb/s (SAS-3): 1200 MB/s after 8b/10b encoding
+  ncq_depth = 64,         -- modelling choice: SAS tagged queueing allows far more; 64 commands inside the drive
+  fua = true,             -- SCSI drives advertise FUA (mode header DPOFUA) and honour it
+}))
+
+-- A "lying" drive (SEMANTICS §4.3, D3): the 7200 rpm SATA disk whose
+-- firmware acknowledges FLUSH CACHE at once without destaging, and FUA
+-- writes from its cache. It still reports a volatile cache and FUA, so the
+-- kernel keeps sending flushes that do nothing: with barriers on, fsync can
+-- lose data and the journal can replay garbage. The PostgreSQL manual warns
+-- that drives which do not honour cache flushes exist (wal.sgml, "Reliable
+-- Operation") and suggests testing with diskchecker.pl. Nothing here is a
+-- probability: what is lost is what is still dirty in the cache at the cut.
+define("lying_sata_7200", "the 7200 rpm SATA disk with firmware that acks FLUSH/FUA without honouring them",
+       merge("lying_sata_7200", sata_7200, {
+  flush = "ignore",       -- FLUSH acknowledged at once, FUA acknowledged from the cache (D3)
+}))
+
+-- A virtual disk on a QEMU/KVM host with cache=unsafe (SEMANTICS §4.3, H7):
+-- the host "may cache all content and ignore flush requests from the guest".
+-- Modelled as one drive whose volatile cache is the host's page cache and
+-- whose mechanics are the host disk under the image file (the 7200 rpm SATA
+-- disk). The host writes back on its own schedule, not on the guest's
+-- flushes; a host power cut loses whatever is still dirty there.
+define("virtual_disk_unsafe", "a VM disk with QEMU cache=unsafe: host page cache as a volatile cache, flushes ignored",
+       merge("virtual_disk_unsafe", sata_7200, {
+  flush = "ignore",       -- cache=unsafe: guest flushes are ignored (virt-install docs; RHEL 7 Virtualization Tuning Guide)
+  fua = true,             -- modelling choice: FUA is accepted and, like flush, not honoured (acked from the cache)
+  cache_mb = 1024,        -- modelling choice: the share of host RAM the host lets be dirty (vm.dirty_ratio), here 1 GiB
+  policy = "clook",       -- modelling choice: host writeback walks the image file's dirty pages in offset order
+  window = 1024,          -- modelling choice: host writeback is not limited by a drive's command queue
+  idle_ms = 5000,         -- modelling choice: Linux's flusher wakes every 5 s (vm.dirty_writeback_centisecs = 500)
+  iface_mb_s = 2000,      -- modelling choice: a virtio request is a memory copy into the host page cache (GB/s)
+  cmd_overhead_us = 30,   -- modelling choice: a VM exit and a host system call per request, tens of microseconds
+  ncq_depth = 128,        -- modelling choice: a virtio-blk queue holds on the order of a hundred requests
+}))
 
 -- A misspelt preset name is an error that names it.
 return setmetatable(presets, {

@@ -2,6 +2,7 @@
  * Exit status: 0 success; 2 bad usage or bad input; 3 a scenario's
  * expectations failed; 1 any other failure. */
 #include "run.h"
+#include "cmd-results.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,15 +21,26 @@ static const char *const summary =
 static const char *const commands =
     "Commands:\n"
     "  run SCENARIO.lua [options]    simulate every case of the scenario and report\n"
-    "  list [scenarios | params SCENARIO.lua]\n"
-    "                                shipped scenarios, or every parameter a scenario can set\n"
-    "  help [COMMAND]                this text, or a command's options\n"
+    "                                (--sweep NAME=V1,V2: each value a case; --shard K/N: a slice)\n"
+    "  plot RESULTS.json [-o DIR] [--format png|svg] [--kind K]\n"
+    "                                comparison plots (rates, throughput, tradeoff, sweep, latency)\n"
+    "  merge SHARD.json... [-o FILE] [--csv FILE]\n"
+    "                                combine --shard results: exactly the unsharded result\n"
+    "  list [scenarios | presets | params SCENARIO.lua]\n"
+    "                                shipped scenarios, device presets (lua/presets.lua) with their\n"
+    "                                key parameters, or every parameter a scenario can set\n"
+    "  help [COMMAND]                this text, or a command's options (run, plot, merge)\n"
     "  --version                     print the version\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or input, 3 a scenario's expectations failed, 1 other failure.\n"
     "Examples:\n"
     "  powercut run scenarios/barriers.lua\n"
     "  powercut run scenarios/barriers.lua -n 5000 -j 2 --set device.cache_mb=32 --json out.json\n"
+    "  powercut run scenarios/cache-sweep.lua --out out/sweep      (results and plots)\n"
+    "  powercut run scenarios/barriers.lua --sweep cache_mb=0,16,64 --out out/cache\n"
+    "  powercut run scenarios/barriers.lua --shard 1/4 --json s1.json   (... 4/4, then:)\n"
+    "  powercut merge s1.json s2.json s3.json s4.json -o all.json\n"
+    "  powercut list presets\n"
     "  powercut list params scenarios/barriers.lua\n";
 
 static void die_usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;
@@ -62,6 +74,8 @@ static char *opt_csv = NULL;
 static char *opt_out = NULL;
 static char *opt_trials_csv = NULL;
 static gboolean opt_quiet = FALSE;
+static char *opt_shard = NULL;
+static char **opt_sweep = NULL;
 
 static const GOptionEntry run_entries[] = {
     { "trials", 'n', 0, G_OPTION_ARG_INT64, &opt_trials, "Sampled power cuts per case (default: the scenario's)", "N" },
@@ -70,12 +84,19 @@ static const GOptionEntry run_entries[] = {
     { "set", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
       "Override a parameter: a declared scenario parameter, or device.KEY / fs.KEY / workload.KEY / run.KEY (repeatable)",
       "NAME=VALUE" },
-    { "case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_case, "Run only this case (repeatable)", "NAME" },
+    { "case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_case,
+      "Run only this case, or every point of a swept case (repeatable)", "NAME" },
+    { "sweep", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_sweep,
+      "Sweep a parameter: each value becomes a case (adds to or replaces the scenario's sweep; repeatable)",
+      "NAME=V1,V2" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &opt_shard,
+      "Run the K-th of N deterministic slices of every case's runs (1-based); combine with powercut merge", "K/N" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "Write results as JSON (- for stdout)", "FILE" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &opt_csv, "Write one CSV row per case (- for stdout)", "FILE" },
     { "trials-csv", 0, 0, G_OPTION_ARG_FILENAME, &opt_trials_csv,
       "Write every sampled power cut: case, run, trial, instant, outcome, reason (- for stdout)", "FILE" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write results.json and results.csv into DIR", "DIR" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
+      "Write results.json, results.csv and every applicable plot (PNG, via gnuplot) into DIR", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress bar, no table", NULL },
     G_OPTION_ENTRY_NULL
 };
@@ -128,6 +149,18 @@ static int cmd_run(int argc, char **argv)
         die_usage("--seed: %" G_GINT64_FORMAT " is not allowed (0 or more)", opt_seed);
     if (opt_jobs < 0 || opt_jobs > 1024)
         die_usage("--jobs: %d is not allowed (1 to 1024, or 0 for every core)", opt_jobs);
+    guint shard_k = 0, shard_n = 0;
+    if (opt_shard) {
+        char *end = NULL;
+        guint64 k = g_ascii_strtoull(opt_shard, &end, 10), n = 0;
+        gboolean good = end != opt_shard && *end == '/' && g_ascii_isdigit(end[1]);
+        if (good)
+            n = g_ascii_strtoull(end + 1, &end, 10);
+        if (!good || *end || n < 1 || n > 1000000 || k < 1 || k > n)
+            die_usage("--shard: '%s' is not allowed (K/N with 1 <= K <= N, e.g. --shard 2/4)", opt_shard);
+        shard_k = (guint)k;
+        shard_n = (guint)n;
+    }
 
     /* --trials is the dotted override run.trials, so the JSON echo shows it */
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
@@ -136,14 +169,15 @@ static int cmd_run(int argc, char **argv)
     if (opt_trials != G_MININT64)
         g_ptr_array_add(sets, g_strdup_printf("run.trials=%" G_GINT64_FORMAT, opt_trials));
     g_ptr_array_add(sets, NULL);
-    SimScenario *sc = sim_scenario_load(argv[1], (const char *const *)sets->pdata, (guint64)opt_seed, &err);
+    SimScenario *sc = sim_scenario_load_sweep(argv[1], (const char *const *)sets->pdata,
+                                              (const char *const *)opt_sweep, (guint64)opt_seed, &err);
     g_ptr_array_free(sets, TRUE);
     if (!sc)
         return fail(EXIT_BAD_INPUT, err);
     for (char **c = opt_case; c && *c; c++) {
         gboolean found = FALSE;
         for (guint i = 0; i < sc->cases->len && !found; i++)
-            found = strcmp(((SimCaseSpec *)g_ptr_array_index(sc->cases, i))->name, *c) == 0;
+            found = sim_case_matches(g_ptr_array_index(sc->cases, i), *c);
         if (!found) {
             GString *names = g_string_new(NULL);
             for (guint i = 0; i < sc->cases->len; i++)
@@ -158,7 +192,7 @@ static int cmd_run(int argc, char **argv)
     gboolean tty = isatty(STDERR_FILENO);
     SimRunOpts o = { .seed = (guint64)opt_seed, .jobs = opt_jobs ? (guint)opt_jobs : g_get_num_processors(),
                      .trials = -1, .cases = opt_case, .progress = tty && !opt_quiet,
-                     .keep_trials = opt_trials_csv != NULL };
+                     .keep_trials = opt_trials_csv != NULL, .shard_k = shard_k, .shard_n = shard_n };
     g_autoptr(GString) tcsv = NULL;
     SimResults *res = sim_run_scenario_trials(sc, &o, opt_trials_csv ? &tcsv : NULL, &err);
     if (!res) {
@@ -167,13 +201,15 @@ static int cmd_run(int argc, char **argv)
     }
     /* the scenario's own expectations, judged before anything is printed */
     g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
-    gboolean expect_ok = sim_scenario_check_expect(sc, res, failures, &err);
+    /* (not on a shard: expectations judge a whole result; check the merged one) */
+    gboolean expect_ok = shard_n ? TRUE : sim_scenario_check_expect(sc, res, failures, &err);
     sim_scenario_free(sc);
     if (!expect_ok) {
         sim_results_free(res);
         return fail(EXIT_BAD_INPUT, err);
     }
     int status = 0;
+    g_autoptr(GPtrArray) plots = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) json = sim_report_json(res);
     g_autoptr(GString) csv = sim_report_csv(res);
     if (opt_out) {
@@ -185,6 +221,8 @@ static int cmd_run(int argc, char **argv)
             g_autofree char *cp = g_build_filename(opt_out, "results.csv", NULL);
             if (!write_out(jp, json, &err) || !write_out(cp, csv, &err))
                 status = fail(1, err);
+            else
+                status = powercut_plots_after_run(jp, json, opt_out, plots);
         }
     }
     if (!status && opt_json && !write_out(opt_json, json, &err))
@@ -201,6 +239,8 @@ static int cmd_run(int argc, char **argv)
         fputs(t->str, stdout);
         if (opt_out)
             printf("wrote %s/results.json and %s/results.csv\n", opt_out, opt_out);
+        for (guint i = 0; i < plots->len; i++)
+            printf("wrote %s\n", (char *)g_ptr_array_index(plots, i));
     }
     sim_results_free(res);
     for (guint i = 0; i < failures->len; i++)
@@ -281,12 +321,22 @@ static int cmd_list(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "scenarios"))
         return argc <= 2 ? list_scenarios() : (die_usage("list scenarios: unexpected argument '%s'", argv[2]), 0);
+    if (!strcmp(argv[1], "presets")) {
+        if (argc > 2)
+            die_usage("list presets: unexpected argument '%s'", argv[2]);
+        g_autoptr(GString) s = g_string_new(NULL);
+        GError *err = NULL;
+        if (!sim_script_list_presets(s, &err))
+            return fail(err->domain == SIM_SCRIPT_ERROR && err->code == SIM_SCRIPT_ERROR_IO ? 1 : EXIT_BAD_INPUT, err);
+        fputs(s->str, stdout);
+        return 0;
+    }
     if (!strcmp(argv[1], "params")) {
         if (argc != 3)
             die_usage("list params: expected one SCENARIO.lua");
         return list_params(argv[2]);
     }
-    die_usage("list: unknown topic '%s' (allowed: scenarios, params SCENARIO.lua)", argv[1]);
+    die_usage("list: unknown topic '%s' (allowed: scenarios, presets, params SCENARIO.lua)", argv[1]);
 }
 
 /* ---- main -------------------------------------------------------------------- */
@@ -305,6 +355,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (argc >= 3 && (!strcmp(argv[2], "plot") || !strcmp(argv[2], "merge")))
+            return powercut_cmd_help(argv[2]);
         if (argc >= 3 && !strcmp(argv[2], "run")) {
             char *a[] = { "powercut run", "--help", NULL };
             return cmd_run(2, a);
@@ -316,5 +368,9 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "list"))
         return cmd_list(argc - 1, argv + 1);
-    die_usage("unknown command '%s' (allowed: run, list, help, --version)", cmd);
+    if (!strcmp(cmd, "plot"))
+        return powercut_cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge"))
+        return powercut_cmd_merge(argc - 1, argv + 1);
+    die_usage("unknown command '%s' (allowed: run, plot, merge, list, help, --version)", cmd);
 }

@@ -2,6 +2,7 @@
 #include "run.h"
 #include "crash/crash.h"
 #include "fs/runner.h"
+#include "fs/app.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +71,13 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
             goto done;
     }
     SimRunner *rn = sim_runner_new(w, fs, &cs->wl, lg.lw ? lua_gen : NULL, &lg, until);
+    SimApp *app = sim_app_new(fs, &cs->wl);      /* application workloads judge their own outcome */
+    if (app) {
+        sim_runner_set_app(rn, app);
+        if (ev)
+            sim_crash_eval_set_app(ev, app);
+        out->has_app = TRUE;
+    }
     sim_world_run(w, until);
     const SimRunnerStats *st = sim_runner_stats(rn);
     if (st->error)
@@ -97,6 +105,8 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
             const char *why = NULL;
             SimOutcome o = sim_crash_eval_at(ev, t, &why);
             out->counts[o]++;
+            if (app)
+                out->app_counts[sim_crash_eval_app_at(ev, t)]++;
             if (o != SIM_OUT_CONSISTENT && out->counts[o] <= MAX_NOTES)   /* the first few of each class */
                 g_ptr_array_add(out->notes, note_new(run, k, t, o, why));
             if (out->all)
@@ -105,6 +115,7 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
         out->trials = trials;
         sim_crash_eval_free(ev);
     }
+    sim_app_free(app);
 done:
     if (lg.lw)
         sim_lua_workload_free(lg.lw);
@@ -164,14 +175,20 @@ static void worker(gpointer data, gpointer user)
     g_mutex_unlock(&p->lock);
 }
 
-static gboolean case_selected(const SimRunOpts *o, const char *name)
+static gboolean case_selected(const SimRunOpts *o, const SimCaseSpec *cs)
 {
     if (!o->cases)
         return TRUE;
     for (char **c = o->cases; *c; c++)
-        if (strcmp(*c, name) == 0)
+        if (sim_case_matches(cs, *c))
             return TRUE;
     return FALSE;
+}
+
+/* Whether run r of a case belongs to the shard (all runs when not sharded). */
+static gboolean in_shard(const SimRunOpts *o, guint r)
+{
+    return o->shard_n == 0 || r % o->shard_n == o->shard_k - 1;
 }
 
 static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
@@ -187,85 +204,27 @@ static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg
     }
 }
 
-static int cmp_double(gconstpointer a, gconstpointer b)
+/* The case's figures from the runs it ran (all, or a shard's slice), in run
+ * order: through SimCaseData, exactly as `powercut merge` rebuilds them. */
+static void aggregate(SimCaseResult *cr, Task *tasks, guint runs)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void aggregate(SimCaseResult *cr, const SimCaseSpec *cs, Task *tasks, guint runs)
-{
-    GArray *ol = g_array_new(FALSE, FALSE, sizeof(double)), *fl = g_array_new(FALSE, FALSE, sizeof(double));
-    guint64 ops = 0, bytes = 0, fsyncs = 0;
-    double pinc = 0;
+    SimCaseData *d = sim_case_data_new();
     for (guint r = 0; r < runs; r++) {
         SimRunOut *o = &tasks[r].out;
-        cr->trials += o->trials;
-        for (int k = 0; k < SIM_OUT_N; k++)
-            cr->outcomes[k] += o->counts[k];
-        cr->run_trials[r] = o->trials;
-        cr->run_corrupt[r] = o->counts[SIM_OUT_CORRUPT] + o->counts[SIM_OUT_UNMOUNTABLE];
-        cr->run_lost[r] = o->counts[SIM_OUT_LOST_FSYNC];
-        cr->run_pinc[r] = o->frac[SIM_OUT_CORRUPT] + o->frac[SIM_OUT_UNMOUNTABLE];
-        pinc += cr->run_pinc[r];
-        ops += o->ops;
-        bytes += o->bytes;
-        fsyncs += o->fsyncs;
-        cr->sim_seconds += o->sim_seconds;
-        g_array_append_vals(ol, o->op_lat_ms->data, o->op_lat_ms->len);
-        g_array_append_vals(fl, o->fsync_lat_ms->data, o->fsync_lat_ms->len);
-        SimDevStats *d = &cr->dev, *s = &o->dev;
-        d->reads += s->reads;
-        d->writes += s->writes;
-        d->flushes += s->flushes;
-        d->fua_writes += s->fua_writes;
-        d->write_blocks += s->write_blocks;
-        d->media_writes += s->media_writes;
-        d->media_blocks += s->media_blocks;
-        d->media_reads += s->media_reads;
-        d->cache_hits += s->cache_hits;
-        d->max_dirty_blocks = MAX(d->max_dirty_blocks, s->max_dirty_blocks);
-        d->cache_full_waits += s->cache_full_waits;
-        d->busy_ns += s->busy_ns;
+        if (!tasks[r].cs)                  /* not in this shard */
+            continue;
+        SimRunSummary s = { .run = r, .trials = o->trials, .sim_seconds = o->sim_seconds,
+                            .ops = o->ops, .bytes = o->bytes, .fsyncs = o->fsyncs, .dev = o->dev };
+        memcpy(s.counts, o->counts, sizeof s.counts);
+        s.has_app = o->has_app;
+        memcpy(s.app, o->app_counts, sizeof s.app);
+        s.pinc = o->frac[SIM_OUT_CORRUPT] + o->frac[SIM_OUT_UNMOUNTABLE];
+        s.notes = g_steal_pointer(&o->notes);
+        sim_case_data_add_run(d, &s);
+        sim_lat_hist_add_ms(d->op_hist, (const double *)o->op_lat_ms->data, o->op_lat_ms->len);
+        sim_lat_hist_add_ms(d->fsync_hist, (const double *)o->fsync_lat_ms->data, o->fsync_lat_ms->len);
     }
-    /* Notes: the first trial of each non-consistent class, most severe
-     * first, then the next ones in run order, MAX_NOTES in all. */
-    for (int pass = 0; pass < 2; pass++)
-        for (int cls = SIM_OUT_N - 1; cls > SIM_OUT_CONSISTENT; cls--) {
-            gboolean taken = FALSE;
-            for (guint r = 0; r < runs && cr->notes->len < MAX_NOTES; r++) {
-                GPtrArray *notes = tasks[r].out.notes;
-                for (guint i = 0; i < notes->len && cr->notes->len < MAX_NOTES; i++) {
-                    SimTrialNote *n = g_ptr_array_index(notes, i);
-                    if ((int)n->outcome != cls || n->reason == NULL)
-                        continue;
-                    if (pass == 0 && taken)
-                        break;
-                    if (pass == 1 && !taken) {   /* skip the one pass 0 took */
-                        taken = TRUE;
-                        continue;
-                    }
-                    sim_case_result_add_note(cr, n->run, n->trial, n->t, n->outcome, n->reason);
-                    taken = TRUE;
-                }
-                if (pass == 0 && taken)
-                    break;
-            }
-        }
-    cr->p_inc = runs ? pinc / runs : 0;
-    double secs = cr->sim_seconds;
-    cr->ops_per_s = secs > 0 ? ops / secs : 0;
-    cr->mb_per_s = secs > 0 ? bytes / 1e6 / secs : 0;
-    cr->fsyncs_per_s = secs > 0 ? fsyncs / secs : 0;
-    g_array_sort(ol, cmp_double);
-    g_array_sort(fl, cmp_double);
-    cr->op_p50_ms = sim_stats_quantile((double *)ol->data, ol->len, 0.50);
-    cr->op_p99_ms = sim_stats_quantile((double *)ol->data, ol->len, 0.99);
-    cr->fsync_p50_ms = sim_stats_quantile((double *)fl->data, fl->len, 0.50);
-    cr->fsync_p99_ms = sim_stats_quantile((double *)fl->data, fl->len, 0.99);
-    g_array_free(ol, TRUE);
-    g_array_free(fl, TRUE);
-    (void)cs;
+    sim_case_result_aggregate(cr, d);
 }
 
 static void csv_field(GString *g, const char *s)
@@ -313,12 +272,15 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
     GPtrArray *sel = g_ptr_array_new();
     for (guint i = 0; i < sc->cases->len; i++) {
         SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
-        if (case_selected(o, cs->name))
+        if (case_selected(o, cs))
             g_ptr_array_add(sel, cs);
     }
+    if (o->shard_n)
+        res->shard = g_strdup_printf("%u/%u", o->shard_k, o->shard_n);
     guint total = 0;
     for (guint i = 0; i < sel->len; i++)
-        total += ((SimCaseSpec *)g_ptr_array_index(sel, i))->run.runs;
+        for (guint r = 0; r < ((SimCaseSpec *)g_ptr_array_index(sel, i))->run.runs; r++)
+            total += in_shard(o, r);
     Task **tasks = g_new0(Task *, sel->len);
     Progress prog = { .total = total, .progress = o->progress, .t0 = g_get_monotonic_time() };
     g_mutex_init(&prog.lock);
@@ -330,6 +292,8 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
         tasks[i] = g_new0(Task, runs);
         for (guint r = 0; r < runs; r++) {
             Task *t = &tasks[i][r];
+            if (!in_shard(o, r))
+                continue;                  /* another shard's run: t->cs stays NULL */
             t->sc = sc;
             t->cs = cs;
             t->seed = o->seed;
@@ -351,12 +315,16 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
                 ok = FALSE;
             }
         if (ok) {
-            SimCaseResult *cr = sim_case_result_new(cs->name, runs);
+            guint mine = 0;
+            for (guint r = 0; r < runs; r++)
+                mine += in_shard(o, r);
+            SimCaseResult *cr = sim_case_result_new(cs->name, mine);
             echo_params(cr, &sim_run_schema, &cs->run, "run");
             echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
             echo_params(cr, &sim_fs_schema, &cs->fs, "fs");
             echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
-            aggregate(cr, cs, tasks[i], runs);
+            sim_sweep_echo(cs, cr);
+            aggregate(cr, tasks[i], runs);
             g_ptr_array_add(res->cases, cr);
             if (trials_csv)
                 trials_rows(*trials_csv, cs->name, tasks[i], runs);

@@ -13,6 +13,9 @@ typedef struct {
     char   **cases;           /* only these case names (NULL-terminated), or NULL */
     gboolean progress;        /* progress bar with ETA on stderr */
     gboolean keep_trials;     /* keep every sampled trial (for --trials-csv) */
+    guint    shard_k, shard_n;  /* --shard K/N: only the runs r with r % N == K - 1 of every
+                                 * case, and the results carry "shard" and each case's
+                                 * per-run data for `powercut merge`; shard_n = 0: all runs */
 } SimRunOpts;
 
 /* (transfer full) results, or NULL with error (a Lua workload failed). */
@@ -24,6 +27,8 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
 /* One simulated run of a case, kept for tests and the benchmark. */
 typedef struct {
     guint64  trials, counts[SIM_OUT_N];
+    gboolean has_app;
+    guint64  app_counts[3];            /* SimAppOutcome: old, new, inconsistent */
     double   frac[SIM_OUT_N];          /* exact time fractions of each outcome */
     guint64  ops, bytes, fsyncs, errors, evals, skipped, events;
     GArray  *op_lat_ms, *fsync_lat_ms;

@@ -154,7 +154,9 @@ if [ "$rc" = 0 ] && cmp -s "$T/outdir/sub/results.json" "$T/a.json" && cmp -s "$
     ok "--out DIR creates DIR and writes results.json and results.csv"
 else nok "--out DIR creates DIR and writes results.json and results.csv" "rc=$rc" "$(ls -a "$T/outdir/sub" 2>&1)"; fi
 check "--out DIR leaves no temporary files" \
-    sh -c "[ \"\$(ls -A '$T/outdir/sub' | tr '\n' ' ')\" = 'results.csv results.json ' ]"
+    sh -c "! ls -A '$T/outdir/sub' | grep -q '^\\.'"
+check "--out DIR writes the plots of the results (or says gnuplot is missing)" \
+    sh -c "[ -s '$T/outdir/sub/rates.png' ] || ! command -v gnuplot >/dev/null"
 
 # ---- the table -----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@
  * finding names the blocks involved and where their content came from.
  */
 #include "crash.h"
+#include "../fs/app.h"
 #include <string.h>
 
 struct SimChecker {
@@ -513,4 +514,42 @@ SimOutcome sim_check_image(SimChecker *c, const SimMedia *m, GPtrArray *promises
 {
     sim_recover(c->L, c->C, m, &c->rec);
     return sim_check_recovered(c, m, &c->rec, promises, reason);
+}
+
+/* ---- what an application reads back --------------------------------------- */
+
+static gboolean read_file(gpointer ud, guint32 dir, guint32 name, SimFileView *f)
+{
+    Ctx *x = ud;
+    SimChecker *c = x->c;
+    guint64 where;
+    guint32 ino = dir_find(x, dir, name, &where);
+    if (!ino || ino >= c->L->ninodes || !c->inode_ok[ino])
+        return FALSE;
+    const SimInode *in = &c->inodes[ino];
+    f->ino = ino;
+    f->igen = in->igen;
+    f->size = in->size;
+    guint32 nb = (guint32)((in->size + SIM_BLOCK_SIZE - 1) / SIM_BLOCK_SIZE);
+    for (guint32 l = 0; l < nb; l++) {
+        guint32 b = map_block(in, l);
+        const SimVer *v = NULL;
+        if (b && b < c->L->nblocks) {
+            SimToken t = sim_recovery_get(x->r, x->m, b);
+            v = sim_token_is_torn(t) ? NULL : sim_content_get(c->C, t);
+        }
+        g_array_append_val(f->blocks, v);
+    }
+    return TRUE;
+}
+
+int sim_check_app(SimChecker *c, const SimMedia *m, const SimRecovery *r, SimApp *app, GString *reason)
+{
+    if (r->refused) {
+        if (reason)
+            g_string_assign(reason, "the file system does not mount");
+        return SIM_APP_INCONSISTENT;
+    }
+    Ctx x = { c, m, r, SIM_OUT_CONSISTENT, NULL };
+    return sim_app_judge(app, read_file, &x, reason);
 }

@@ -72,6 +72,10 @@ int         sim_checker_block_role(const SimChecker *c, guint64 block);
 SimOutcome  sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
                                 GString *reason);
 
+/* The application's view of the last checked image (after sim_check_recovered). */
+typedef struct SimApp SimApp;
+int         sim_check_app(SimChecker *c, const SimMedia *m, const SimRecovery *r, SimApp *app, GString *reason);
+
 /* ---- the piecewise record of a run -------------------------------------- */
 typedef struct SimCrashEval SimCrashEval;
 /* Listens to the media and to the fs oracle from `from` on. */
@@ -82,5 +86,9 @@ void          sim_crash_eval_finish(SimCrashEval *e, SimTime end);
 SimOutcome    sim_crash_eval_at(const SimCrashEval *e, SimTime t, const char **reason);
 /* Time-weighted fraction of [from, end) for each outcome. */
 void          sim_crash_eval_fractions(const SimCrashEval *e, double frac[SIM_OUT_N]);
+/* Judge the application's outcome too (re-judged when it changes). */
+void          sim_crash_eval_set_app(SimCrashEval *e, SimApp *app);
+/* The application outcome of a cut at t (SimAppOutcome), -1 without one. */
+int           sim_crash_eval_app_at(const SimCrashEval *e, SimTime t);
 guint64       sim_crash_eval_count(const SimCrashEval *e);    /* evaluations done */
 guint64       sim_crash_eval_skipped(const SimCrashEval *e);  /* changes proven irrelevant */

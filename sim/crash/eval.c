@@ -7,8 +7,9 @@
  * a home block that replay overwrites anyway.
  */
 #include "crash.h"
+#include "../fs/app.h"
 
-typedef struct { SimTime t; guint32 reason; guint8 outcome; } Piece;
+typedef struct { SimTime t; guint32 reason; guint8 outcome, app; } Piece;   /* app 255: none */
 
 struct SimCrashEval {
     SimWorld   *w;
@@ -24,7 +25,8 @@ struct SimCrashEval {
     GHashTable *reason_ids;
     GString    *scratch;
     guint64     evals, skipped;
-    gboolean    noskip;       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
+    gboolean    noskip;
+    SimApp     *app;       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
 };
 
 static guint32 intern(SimCrashEval *e, const char *s)
@@ -55,23 +57,30 @@ static void judge(SimCrashEval *e, JudgeMode mode)
     g_ptr_array_free(pr, TRUE);
     e->evals++;
     guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
+    guint8 app = 255;
+    if (e->app) {
+        app = (guint8)sim_check_app(e->chk, e->m, &e->rec, e->app, e->scratch);
+        if (app != SIM_APP_NEW && app != SIM_APP_OLD && o == SIM_OUT_CONSISTENT)
+            rid = intern(e, e->scratch->str);   /* the application's reason */
+    }
     SimTime now = sim_now(e->w);
     if (e->pieces->len) {
         Piece *last = &g_array_index(e->pieces, Piece, e->pieces->len - 1);
-        if (last->outcome == o && last->reason == rid)
+        if (last->outcome == o && last->reason == rid && last->app == app)
             return;
         if (last->t == now) {                 /* several changes at one instant: the last counts */
             last->outcome = o;
             last->reason = rid;
+            last->app = app;
             if (e->pieces->len > 1) {
                 Piece *prev = last - 1;
-                if (prev->outcome == o && prev->reason == rid)
+                if (prev->outcome == o && prev->reason == rid && prev->app == app)
                     g_array_set_size(e->pieces, e->pieces->len - 1);
             }
             return;
         }
     }
-    Piece p = { now, rid, (guint8)o };
+    Piece p = { now, rid, (guint8)o, app };
     g_array_append_val(e->pieces, p);
 }
 
@@ -209,6 +218,26 @@ void sim_crash_eval_fractions(const SimCrashEval *e, double frac[SIM_OUT_N])
         if (b > a)
             frac[p->outcome] += (double)(b - a) / span;
     }
+}
+
+void sim_crash_eval_set_app(SimCrashEval *e, SimApp *app)
+{
+    e->app = app;
+    sim_app_set_hook(app, on_oracle, e);
+}
+
+int sim_crash_eval_app_at(const SimCrashEval *e, SimTime t)
+{
+    guint lo = 0, hi = e->pieces->len;
+    while (hi - lo > 1) {
+        guint mid = (lo + hi) / 2;
+        if (g_array_index(e->pieces, Piece, mid).t <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    guint8 a = g_array_index(e->pieces, Piece, lo).app;
+    return a == 255 ? -1 : a;
 }
 
 guint64 sim_crash_eval_count(const SimCrashEval *e) { return e->evals; }

@@ -22,11 +22,26 @@
  * command overhead is spent on the interface; PREFLUSH is the block layer's
  * business (sim_blkq_new) and is ignored here; a FUA write goes to media even
  * if the drive was configured without FUA (the block layer never sends one).
+ *
+ * Misbehaving drives (SEMANTICS §3.3, §4.3) are mechanisms, not odds:
+ *  - flush = "ignore" (a lying drive, D3; a VM disk with cache=unsafe): a
+ *    FLUSH completes after its command overhead without waiting for any
+ *    destage, and a FUA write is taken into the cache like a plain write.
+ *    The cache still destages on its own (idle, high water, room), and the
+ *    drive still reports a volatile cache and FUA, so the host keeps sending
+ *    flushes that do nothing. Whatever is dirty at a cut is lost.
+ *  - report_cache = "write-through" (B4): caps omit VOLATILE_CACHE, so the
+ *    block layer strips PREFLUSH/FUA and sends no flush (B1), while the cache
+ *    stays volatile and destages as usual. A flush or FUA write that does
+ *    arrive is still honoured: only the host's view changed.
  */
 #include "hdd.h"
 #include <math.h>
 
 #define BLOCK_BYTES 4096
+
+const char *const sim_hdd_flush_names[] = { "honest", "ignore", NULL };
+const char *const sim_hdd_report_cache_names[] = { "auto", "write-through", NULL };
 
 static const SimParam hdd_params[] = {
     { "capacity_gb", SIM_PT_INT, G_STRUCT_OFFSET(SimHddCfg, capacity_gb), "GB", "1000", 1, 1e6, NULL,
@@ -63,6 +78,12 @@ static const SimParam hdd_params[] = {
       "controller overhead per command" },
     { "fua", SIM_PT_BOOL, G_STRUCT_OFFSET(SimHddCfg, fua), NULL, "true", SIM_PARAM_NORANGE, NULL,
       "FUA writes supported (otherwise the block layer emulates them with a flush)" },
+    { "flush", SIM_PT_ENUM, G_STRUCT_OFFSET(SimHddCfg, flush), NULL, "honest", SIM_PARAM_NORANGE,
+      sim_hdd_flush_names,
+      "ignore: a lying drive (or VM disk, cache=unsafe) acks FLUSH at once and FUA writes from its cache" },
+    { "report_cache", SIM_PT_ENUM, G_STRUCT_OFFSET(SimHddCfg, report_cache), NULL, "auto", SIM_PARAM_NORANGE,
+      sim_hdd_report_cache_names,
+      "write cache told to the host; write-through: no cache reported, no flushes sent, cache still volatile" },
     { "atomic_bytes", SIM_PT_INT, G_STRUCT_OFFSET(SimHddCfg, atomic_bytes), "B", "4096", 512, 4096, NULL,
       "power-fail atomic write unit: 512 or 4096 (512: a cut can tear a 4 KiB block)" },
 };
@@ -357,7 +378,7 @@ static void admit(Hdd *h, SimIo *io)
     guint64 bytes = (guint64)io->nblocks * BLOCK_BYTES;
     switch (io->op) {
     case SIM_IO_WRITE: {
-        gboolean cached = h->cache && !(io->flags & SIM_IO_FUA);
+        gboolean cached = h->cache && (!(io->flags & SIM_IO_FUA) || h->cfg.flush == SIM_HDD_FLUSH_IGNORE);
         sim_schedule_at(h->w, iface_xfer(h, bytes), cached ? cached_write_xfered : media_write_xfered, io, 0);
         return;
     }
@@ -372,8 +393,10 @@ static void admit(Hdd *h, SimIo *io)
         dispatch(h);
         return;
     case SIM_IO_FLUSH:
-        /* covers exactly what is cached now (B3/D1) */
-        if (!h->cache || oldest_outstanding(h) >= sim_wbcache_mark(h->cache)) {
+        /* covers exactly what is cached now (B3/D1); a lying drive acks it
+         * at once, having destaged nothing (D3) */
+        if (!h->cache || h->cfg.flush == SIM_HDD_FLUSH_IGNORE ||
+            oldest_outstanding(h) >= sim_wbcache_mark(h->cache)) {
             sim_schedule_at(h->w, iface_xfer(h, 0), finish_ev, io, 0);
             return;
         }
@@ -579,7 +602,9 @@ SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg)
 {
     g_return_val_if_fail(sim_hdd_cfg_validate(cfg, NULL), NULL);
     g_return_val_if_fail(cfg->capacity_gb > 0 && cfg->rpm > 0 && cfg->zones > 0 && cfg->window > 0 &&
-                             cfg->ncq_depth > 0 && cfg->cache_mb >= 0 && cfg->inner_mb_s > 0 && cfg->iface_mb_s > 0,
+                             cfg->ncq_depth > 0 && cfg->cache_mb >= 0 && cfg->inner_mb_s > 0 && cfg->iface_mb_s > 0 &&
+                             (guint)cfg->flush <= SIM_HDD_FLUSH_IGNORE &&
+                             (guint)cfg->report_cache <= SIM_HDD_REPORT_WRITE_THROUGH,
                          NULL);
     Hdd *h = g_new0(Hdd, 1);
     h->w = w;
@@ -587,7 +612,8 @@ SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg)
     SimBlkDev *d = sim_blkdev_new(&hdd_ops, "hdd", w, h);
     d->nblocks = (guint64)cfg->capacity_gb * 1000000000ULL / BLOCK_BYTES;
     d->atomic_bytes = (guint32)cfg->atomic_bytes;
-    d->caps = SIM_BLK_CAP_ROTATIONAL | (cfg->cache_mb > 0 ? SIM_BLK_CAP_VOLATILE_CACHE : 0) |
+    gboolean report_wc = cfg->cache_mb > 0 && cfg->report_cache == SIM_HDD_REPORT_AUTO;
+    d->caps = SIM_BLK_CAP_ROTATIONAL | (report_wc ? SIM_BLK_CAP_VOLATILE_CACHE : 0) |
               (cfg->fua ? SIM_BLK_CAP_FUA : 0);
     d->media = h->media = sim_media_new(d->nblocks);
     if (cfg->cache_mb > 0) {

@@ -7,6 +7,24 @@
 #include "../util/params.h"
 #include "wbcache.h"               /* SimDestagePolicy: shared with the RAID controller's cache */
 
+/* How the drive treats FLUSH and FUA (SEMANTICS §4.3, D3). */
+typedef enum {
+    SIM_HDD_FLUSH_HONEST,      /* FLUSH destages what it covers; FUA goes to media */
+    SIM_HDD_FLUSH_IGNORE,      /* "lying" drive / VM disk with cache=unsafe: FLUSH is acknowledged
+                                * at once, FUA writes are acknowledged from the cache */
+} SimHddFlush;
+/* "honest", "ignore", NULL: indexed by SimHddFlush. */
+extern const char *const sim_hdd_flush_names[];
+
+/* What the host is told about the write cache (SEMANTICS §3.3, B4). */
+typedef enum {
+    SIM_HDD_REPORT_AUTO,           /* the truth: a volatile cache iff cache_mb > 0 */
+    SIM_HDD_REPORT_WRITE_THROUGH,  /* no volatile cache reported (sysfs write_cache = "write through"),
+                                    * whatever the cache really is: the host sends no flushes */
+} SimHddReportCache;
+/* "auto", "write-through", NULL: indexed by SimHddReportCache. */
+extern const char *const sim_hdd_report_cache_names[];
+
 typedef struct {
     gint64  capacity_gb;       /* GB (1e9 bytes) */
     gint64  rpm;
@@ -25,6 +43,8 @@ typedef struct {
     double  iface_mb_s;        /* host interface rate (SATA 3: 600) */
     double  cmd_overhead_us;   /* controller overhead per command */
     gboolean fua;              /* FUA supported */
+    gint    flush;             /* SimHddFlush */
+    gint    report_cache;      /* SimHddReportCache */
     gint64  atomic_bytes;      /* power-fail atomic unit: 512 or 4096 */
 } SimHddCfg;
 

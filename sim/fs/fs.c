@@ -737,7 +737,7 @@ static void fsync_finish(SimFs *fs, gpointer ctx)
 {
     Fsync *f = ctx;
     const SimInode *in = inode_rec(fs, f->ino);
-    if (in->used && in->igen == f->igen) {
+    if (in->used && !in->is_dir && in->igen == f->igen) {
         /* The promise: what was written before fsync was called. */
         SimPromise *old = g_hash_table_lookup(fs->promises, GUINT_TO_POINTER(f->ino));
         SimPromise *p = g_new0(SimPromise, 1);
@@ -793,10 +793,37 @@ static void fsync_data_written(SimFs *fs, gpointer ctx)
     jrnl_wait_commit(fs, tid, fsync_committed, f, &f->needs_barrier);
 }
 
-int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn done, gpointer ctx)
+guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size)
 {
     guint32 dir, name, ino;
     if (resolve(fs, path, &dir, &name) < 0 || !(ino = dir_lookup(fs, dir, name)))
+        return 0;
+    const SimInode *in = inode_rec(fs, ino);
+    *igen = in->igen;
+    *size = in->size;
+    return ino;
+}
+
+gboolean sim_fs_resolve(SimFs *fs, const char *path, guint32 *dir_ino, guint32 *name)
+{
+    return resolve(fs, path, dir_ino, name) == 0;
+}
+
+/* "dK/": the directory inode of dK, 0 otherwise */
+static guint32 dir_path(SimFs *fs, const char *path)
+{
+    gsize n = strlen(path);
+    if (n < 3 || path[0] != 'd' || path[n - 1] != '/')
+        return 0;
+    char *end = NULL;
+    guint64 k = g_ascii_strtoull(path + 1, &end, 10);
+    return end == path + n - 1 && k < fs->L.ndirs ? SIM_FIRST_DIR_INO + (guint32)k : 0;
+}
+
+int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn done, gpointer ctx)
+{
+    guint32 dir, name, ino = dir_path(fs, path);
+    if (!ino && (resolve(fs, path, &dir, &name) < 0 || !(ino = dir_lookup(fs, dir, name))))
         return -ENOENT;
     FsInodeMem *m = &fs->im[ino];
     const SimInode *in = inode_rec(fs, ino);
@@ -807,9 +834,10 @@ int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn don
     f->size = in->size;
     f->done = done;
     f->ctx = ctx;
-    f->wgen = g_array_sized_new(FALSE, TRUE, sizeof(guint32), m->pages->len);
-    g_array_set_size(f->wgen, m->pages->len);
-    for (guint i = 0; i < m->pages->len; i++)
+    guint npages = m->pages ? m->pages->len : 0;       /* directories have no page cache here */
+    f->wgen = g_array_sized_new(FALSE, TRUE, sizeof(guint32), npages);
+    g_array_set_size(f->wgen, npages);
+    for (guint i = 0; i < npages; i++)
         g_array_index(f->wgen, guint32, i) = g_array_index(m->pages, FsPage, i).wgen;
     /* 1. file_write_and_wait_range: write dirty pages, wait for completion */
     fs_write_inode_pages(fs, ino, SIM_ORIGIN_DATA_WRITEBACK, 0, NULL);

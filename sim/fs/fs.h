@@ -99,7 +99,12 @@ int sim_fs_write(SimFs *fs, const char *path, guint64 off, guint64 len);
 int sim_fs_append(SimFs *fs, const char *path, guint64 len);
 int sim_fs_unlink(SimFs *fs, const char *path);
 int sim_fs_rename(SimFs *fs, const char *from, const char *to);
+/* path "dK/" (trailing slash) fsyncs directory dK: commits its entries. */
 int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn done, gpointer ctx);
+/* The inode a path names now (0 if none) and its generation and size. */
+guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size);
+/* The directory inode and name id a path resolves to; FALSE if malformed. */
+gboolean sim_fs_resolve(SimFs *fs, const char *path, guint32 *dir_ino, guint32 *name);
 int sim_fs_sync(SimFs *fs, SimFsDoneFn done, gpointer ctx);
 
 typedef struct {

@@ -20,4 +20,7 @@ typedef struct {
 SimRunner *sim_runner_new(SimWorld *w, SimFs *fs, const SimWorkloadCfg *cfg, SimRunnerGenFn gen, gpointer gen_ud,
                           SimTime until);
 const SimRunnerStats *sim_runner_stats(const SimRunner *r);
+/* Report every completed operation to an application oracle. */
+typedef struct SimApp SimApp;
+void       sim_runner_set_app(SimRunner *r, SimApp *app);
 void       sim_runner_free(SimRunner *r);

@@ -2,21 +2,25 @@
  * closed-loop application threads that drive the file system. */
 #include "workload.h"
 #include "runner.h"
+#include "app.h"
 #include <errno.h>
 #include <string.h>
 
-static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", NULL };
+static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", "atomic_save", NULL };
 
 #define P(field) G_STRUCT_OFFSET(SimWorkloadCfg, field)
 static const SimParam wl_params[] = {
     { "kind", SIM_PT_ENUM, P(kind), NULL, "smallfiles", SIM_PARAM_NORANGE, kinds,
       "smallfiles: create/write/fsync/delete many small files; fsync_append: append + fsync to a log; "
-      "lua: operations from the scenario's ops function" },
+      "lua: operations from the scenario's ops function; atomic_save: write a temporary file, fsync it, rename it "
+      "over a document (application outcomes old/new/inconsistent)" },
     { "threads", SIM_PT_INT, P(threads), NULL, "1", 1, 256, NULL, "closed-loop application threads" },
     { "dirs", SIM_PT_INT, P(dirs), NULL, "4", 1, 64, NULL, "directories d0..d{dirs-1} the files go in" },
     { "file_kb", SIM_PT_INT, P(file_kb), "KiB", "8", 0, 32768, NULL, "smallfiles: bytes written to each file" },
     { "fsync", SIM_PT_BOOL, P(fsync), NULL, "true", SIM_PARAM_NORANGE, NULL,
-      "smallfiles: fsync each file after writing it" },
+      "smallfiles: fsync each file after writing it; atomic_save: fsync the temporary file before the rename" },
+    { "dir_fsync", SIM_PT_BOOL, P(dir_fsync), NULL, "false", SIM_PARAM_NORANGE, NULL,
+      "atomic_save: fsync the directory after the rename" },
     { "live_files", SIM_PT_INT, P(live_files), NULL, "64", 1, 100000, NULL,
       "smallfiles: files kept per thread; the oldest is deleted beyond this" },
     { "append_bytes", SIM_PT_INT, P(append_bytes), "B", "4096", 1, 16777216, NULL,
@@ -71,7 +75,10 @@ struct SimRunner {
     SimTime          until;
     Thread          *threads;
     SimRunnerStats   st;
+    SimApp          *app;     /* application oracle, if any (not owned) */
 };
+
+void sim_runner_set_app(SimRunner *r, SimApp *app) { r->app = app; }
 
 static void push(GArray *ops, SimOpKind k, char *file, gint64 off, gint64 len)
 {
@@ -134,6 +141,8 @@ static gboolean refill(Thread *t)
             return FALSE;
     } else if (r->cfg.kind == SIM_WL_SMALLFILES) {
         gen_smallfiles(t);
+    } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE) {
+        sim_app_generate(&r->cfg, t->id, t->iteration, t->ops);
     } else {
         gen_fsync_append(t);
     }
@@ -159,6 +168,8 @@ static void schedule_next(Thread *t)
 static void op_done(Thread *t, int err)
 {
     SimRunner *r = t->r;
+    if (r->app)
+        sim_app_op_done(r->app, t->id, &g_array_index(t->ops, SimOp, t->next - 1), err);
     if (err < 0) {
         r->st.errors++;
     } else {

@@ -3,14 +3,15 @@
 #pragma once
 #include "../util/params.h"
 
-typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA } SimWorkloadKind;
+typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA, SIM_WL_ATOMIC_SAVE } SimWorkloadKind;
 
 typedef struct {
     gint     kind;             /* SimWorkloadKind */
     gint64   threads;          /* closed-loop application threads */
     gint64   dirs;             /* directories the workload spreads files over */
     gint64   file_kb;          /* smallfiles: size of each file */
-    gboolean fsync;            /* smallfiles: fsync each file after writing it */
+    gboolean fsync;            /* smallfiles, atomic_save: fsync each file after writing it */
+    gboolean dir_fsync;        /* atomic_save: fsync the directory after the rename */
     gint64   live_files;       /* smallfiles: delete the oldest file beyond this many */
     gint64   append_bytes;     /* fsync_append: bytes per append */
     gint64   log_mb;           /* fsync_append: start a new log file after this size */

@@ -174,7 +174,136 @@ static void write_notes(Jw *w, const GPtrArray *notes)
     jw_close(w, ']');
 }
 
-static void write_case(Jw *w, const SimCaseResult *c)
+static const SimParamValue *find_param(const GArray *params, const char *key)
+{
+    for (guint i = 0; params && i < params->len; i++) {
+        const SimParamValue *p = &g_array_index(params, SimParamValue, i);
+        if (!g_strcmp0(p->key, key)) return p;
+    }
+    return NULL;
+}
+
+static void write_param_value(Jw *w, const SimParamValue *p)
+{
+    if (!p)
+        jw_raw(w, "null");
+    else if (p->kind == SIM_PV_BOOL)
+        jw_raw(w, sim_report_param_true(p->value) ? "true" : "false");
+    else if (p->kind == SIM_PV_NUMBER && sim_report_is_json_number(p->value))
+        jw_raw(w, p->value);
+    else
+        jw_string(w, p->value);
+}
+
+/* "sweep": the swept keys with their values at this point. */
+static void write_sweep(Jw *w, const SimCaseResult *c)
+{
+    jw_key(w, "sweep");
+    jw_open(w, '{', TRUE);
+    for (guint i = 0; i < c->sweep->len; i++) {
+        const char *k = g_ptr_array_index(c->sweep, i);
+        jw_key(w, k);
+        write_param_value(w, find_param(c->params, k));
+    }
+    jw_close(w, '}');
+}
+
+static void write_hist(Jw *w, const char *key, const GArray *h)
+{
+    jw_key(w, key);
+    jw_open(w, '[', TRUE);
+    for (guint i = 0; i < h->len; i++) {
+        const SimLatBin *b = &g_array_index(h, SimLatBin, i);
+        jw_open(w, '[', TRUE);
+        jw_u64(w, (guint64)b->ns);
+        jw_u64(w, b->n);
+        jw_close(w, ']');
+    }
+    jw_close(w, ']');
+}
+
+/* "shard_data": what `powercut merge` needs to rebuild the unsharded case
+ * exactly: the parameters as text, every run's summary (doubles as %.17g,
+ * times in ns), and the latency histograms. */
+static void write_shard_data(Jw *w, const SimCaseResult *c)
+{
+    static const char *const kinds[] = { "number", "bool", "string" };
+    const SimCaseData *d = c->data;
+    jw_key(w, "shard_data");
+    jw_open(w, '{', FALSE);
+    jw_key(w, "params");
+    jw_open(w, '[', FALSE);
+    for (guint i = 0; c->params && i < c->params->len; i++) {
+        const SimParamValue *p = &g_array_index(c->params, SimParamValue, i);
+        jw_open(w, '[', TRUE);
+        jw_string(w, p->key);
+        jw_string(w, p->value);
+        jw_string(w, kinds[p->kind]);
+        jw_close(w, ']');
+    }
+    jw_close(w, ']');
+    jw_key(w, "runs");
+    jw_open(w, '[', FALSE);
+    for (guint r = 0; r < d->runs->len; r++) {
+        const SimRunSummary *s = &g_array_index(d->runs, SimRunSummary, r);
+        jw_open(w, '{', FALSE);
+        kv_u64(w, "run", s->run);
+        kv_u64(w, "trials", s->trials);
+        jw_key(w, "outcomes");
+        jw_open(w, '[', TRUE);
+        for (int o = 0; o < SIM_OUT_N; o++) jw_u64(w, s->counts[o]);
+        jw_close(w, ']');
+        jw_key(w, "pinc");
+        jw_double(w, s->pinc, "%.17g");
+        jw_key(w, "sim_seconds");
+        jw_double(w, s->sim_seconds, "%.17g");
+        kv_u64(w, "ops", s->ops);
+        kv_u64(w, "bytes", s->bytes);
+        kv_u64(w, "fsyncs", s->fsyncs);
+        if (s->has_app) {
+            jw_key(w, "app");
+            jw_open(w, '[', TRUE);
+            for (int k = 0; k < 3; k++) jw_u64(w, s->app[k]);
+            jw_close(w, ']');
+        }
+        jw_key(w, "device");
+        jw_open(w, '{', TRUE);
+        const SimDevStats *v = &s->dev;
+        kv_u64(w, "reads", v->reads);
+        kv_u64(w, "writes", v->writes);
+        kv_u64(w, "flushes", v->flushes);
+        kv_u64(w, "fua_writes", v->fua_writes);
+        kv_u64(w, "write_blocks", v->write_blocks);
+        kv_u64(w, "media_writes", v->media_writes);
+        kv_u64(w, "media_blocks", v->media_blocks);
+        kv_u64(w, "media_reads", v->media_reads);
+        kv_u64(w, "cache_hits", v->cache_hits);
+        kv_u64(w, "max_dirty_blocks", v->max_dirty_blocks);
+        kv_u64(w, "cache_full_waits", v->cache_full_waits);
+        kv_u64(w, "busy_ns", (guint64)v->busy_ns);
+        jw_close(w, '}');
+        jw_key(w, "notes");
+        jw_open(w, '[', FALSE);
+        for (guint i = 0; s->notes && i < s->notes->len; i++) {
+            const SimTrialNote *n = g_ptr_array_index(s->notes, i);
+            jw_open(w, '{', TRUE);
+            kv_u64(w, "trial", n->trial);
+            kv_u64(w, "t_ns", (guint64)n->t);
+            kv_str(w, "outcome", sim_outcome_name(n->outcome));
+            jw_key(w, "reason");
+            jw_string(w, n->reason);
+            jw_close(w, '}');
+        }
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    write_hist(w, "op_latency_ns", d->op_hist);
+    write_hist(w, "fsync_latency_ns", d->fsync_hist);
+    jw_close(w, '}');
+}
+
+static void write_case(Jw *w, const SimCaseResult *c, gboolean shard)
 {
     double cci[2], lci[2];
     sim_report_case_cis(c, cci, lci);
@@ -183,6 +312,7 @@ static void write_case(Jw *w, const SimCaseResult *c)
     jw_open(w, '{', FALSE);
     kv_str(w, "name", c->name);
     write_params(w, c->params);
+    if (c->sweep) write_sweep(w, c);
     kv_u64(w, "runs", c->runs);
     kv_u64(w, "trials", c->trials);
     jw_key(w, "outcomes");
@@ -207,6 +337,15 @@ static void write_case(Jw *w, const SimCaseResult *c)
     kv_g6(w, "fsync_p50", c->fsync_p50_ms);
     kv_g6(w, "fsync_p99", c->fsync_p99_ms);
     jw_close(w, '}');
+    jw_key(w, "fsync_cdf_ms");                   /* [[q, ms], ...] */
+    jw_open(w, '[', FALSE);
+    for (guint i = 0; i < c->n_cdf; i++) {
+        jw_open(w, '[', TRUE);
+        jw_double(w, sim_cdf_q[i], "%.6g");
+        jw_double(w, c->fsync_cdf_ms[i], "%.6g");
+        jw_close(w, ']');
+    }
+    jw_close(w, ']');
     write_device(w, &c->dev);
     jw_key(w, "sim_seconds");
     jw_double(w, c->sim_seconds, "%.10g");
@@ -219,6 +358,7 @@ static void write_case(Jw *w, const SimCaseResult *c)
         jw_close(w, '}');
     }
     write_notes(w, c->notes);
+    if (shard && c->data) write_shard_data(w, c);
     jw_close(w, '}');
 }
 
@@ -233,7 +373,7 @@ GString *sim_report_json(const SimResults *r)
     jw_key(&w, "cases");
     jw_open(&w, '[', FALSE);
     for (guint i = 0; r->cases && i < r->cases->len; i++)
-        write_case(&w, g_ptr_array_index(r->cases, i));
+        write_case(&w, g_ptr_array_index(r->cases, i), r->shard != NULL);
     jw_close(&w, ']');
     jw_close(&w, '}');
     g_string_append_c(w.s, '\n');

@@ -59,6 +59,8 @@ void sim_case_result_free(SimCaseResult *c)
     g_free(c->run_lost);
     g_free(c->run_pinc);
     if (c->notes) g_ptr_array_unref(c->notes);
+    if (c->sweep) g_ptr_array_unref(c->sweep);
+    sim_case_data_free(c->data);
     g_free(c);
 }
 

@@ -16,6 +16,48 @@ typedef struct { char *key; char *value; SimParamValueKind kind; } SimParamValue
 /* A non-consistent trial, with the one-line reason. */
 typedef struct { guint run; guint64 trial; SimTime t; SimOutcome outcome; char *reason; } SimTrialNote;
 
+/* Latency histogram: one bin per latency rounded to 3 significant digits
+ * (in ns; exact below 1 us), so relative error <= 0.5%. Histograms merge
+ * exactly (counts add), which is what lets shards merge into exactly the
+ * unsharded percentiles: every percentile is computed from one. */
+typedef struct { gint64 ns; guint64 n; } SimLatBin;
+gint64  sim_lat_bucket(gint64 ns);
+GArray *sim_lat_hist_new(void);                                   /* of SimLatBin, ascending ns */
+/* Add samples given in ms (as the runner records them: exact ns / 1e6). */
+void    sim_lat_hist_add_ms(GArray *h, const double *ms, gsize n);
+void    sim_lat_hist_merge(GArray *dst, const GArray *src);
+guint64 sim_lat_hist_count(const GArray *h);
+/* Nearest-rank q-quantile (as sim_stats_quantile) in ms; 0 when empty. */
+double  sim_lat_hist_quantile_ms(const GArray *h, double q);
+
+/* What one simulated run contributes to its case: everything the case's
+ * figures are computed from. A case result is a pure function of the
+ * ordered list of its runs' summaries (sim_case_result_aggregate), which is
+ * how `powercut merge` rebuilds exactly the unsharded document. */
+typedef struct {
+    guint       run;                   /* run number (0-based) */
+    guint64     trials, counts[SIM_OUT_N];
+    double      pinc;                  /* exact corrupt + unmountable time fraction */
+    double      sim_seconds;
+    guint64     ops, bytes, fsyncs;
+    SimDevStats dev;
+    gboolean    has_app;               /* an application workload judged each cut: */
+    guint64     app[3];                /* old, new, inconsistent */
+    GPtrArray  *notes;                 /* SimTrialNote*: this run's first few of each class (owned) */
+} SimRunSummary;
+
+typedef struct {
+    GArray *runs;                      /* SimRunSummary, ascending run number */
+    GArray *op_hist, *fsync_hist;      /* SimLatBin: latencies of every run */
+} SimCaseData;
+SimCaseData *sim_case_data_new(void);
+void         sim_case_data_free(SimCaseData *d);                  /* NULL-safe */
+/* Append a run (takes the notes array); runs must come in ascending order. */
+void         sim_case_data_add_run(SimCaseData *d, SimRunSummary *s);
+
+#define SIM_CDF_N 23                   /* quantiles of the fsync latency CDF */
+extern const double sim_cdf_q[SIM_CDF_N];
+
 typedef struct {
     char      *name;
     GArray    *params;                 /* SimParamValue, in schema order */
@@ -34,6 +76,16 @@ typedef struct {
     /* Application-level outcomes (DESIGN §3 "app"), only when has_app. */
     gboolean   has_app;
     guint64    app_old, app_new, app_inconsistent;
+    /* fsync latency CDF ("fsync_cdf_ms"): ms at each sim_cdf_q; n_cdf = 0
+     * when there is none (no data, or no fsync completed). */
+    guint      n_cdf;
+    double     fsync_cdf_ms[SIM_CDF_N];
+    /* Swept parameter keys (char*, keys of `params`), NULL when the case is
+     * not a sweep point: written as the "sweep" object. */
+    GPtrArray *sweep;
+    /* The per-run data the case was aggregated from, or NULL; written as
+     * "shard_data" when the results are a shard. Owned. */
+    SimCaseData *data;
 } SimCaseResult;
 
 typedef struct {
@@ -53,6 +105,12 @@ void           sim_case_result_add_param(SimCaseResult *c, const char *key,
                                          const char *value, SimParamValueKind kind);
 void           sim_case_result_add_note(SimCaseResult *c, guint run, guint64 trial,
                                         SimTime t, SimOutcome outcome, const char *reason);
+/* Compute every figure of c from d (runs in ascending order; c->runs must
+ * be d->runs->len): outcome totals, per-run clusters, p_inc, throughput,
+ * latency percentiles and CDF, device totals, sim_seconds and the notes
+ * (the first trial of each non-consistent class, most severe first, then
+ * the next ones in run order, 5 in all). Takes ownership of d (c->data). */
+void           sim_case_result_aggregate(SimCaseResult *c, SimCaseData *d);
 /* Empty results (version = POWERCUT_VERSION, no shard); cases owns its
  * elements. (transfer full) */
 SimResults    *sim_results_new(const char *scenario, guint64 seed);
@@ -86,6 +144,29 @@ double sim_stats_quantile(const double *sorted, gsize n, double q);
 void     sim_report_table(const SimResults *r, GString *out);
 GString *sim_report_json(const SimResults *r);
 GString *sim_report_csv(const SimResults *r);
+/* ---- reading results back (load.c, json-glib) ------------------------------- */
+#define SIM_REPORT_ERROR (sim_report_error_quark())
+GQuark sim_report_error_quark(void);
+typedef enum {
+    SIM_REPORT_ERROR_INPUT,            /* unreadable, bad or truncated JSON, wrong document, shards that
+                                        * do not fit together: exit status 2 */
+    SIM_REPORT_ERROR_GNUPLOT_MISSING,  /* gnuplot not on PATH: exit status 1 */
+    SIM_REPORT_ERROR_FAILED,           /* gnuplot failed, cannot write a file: exit status 1 */
+} SimReportError;
+
+/* Parse FILE's text (len -1: NUL-terminated) as JSON: the root object, or
+ * NULL with a one-line SIM_REPORT_ERROR_INPUT "FILE:LINE:COL: invalid JSON:
+ * ..." / "FILE: ...". (transfer full: free with json_node_unref) */
+struct _JsonNode *sim_report_parse_json(const char *file, const char *text, gssize len, GError **error);
+
+/* `powercut merge`: the documents of `n` shards (`powercut run --shard K/N
+ * --json FILE`, each with "shard_data") combined into exactly the results the
+ * unsharded run gives (sim_report_json of it is byte-identical). Refuses
+ * (SIM_REPORT_ERROR_INPUT) documents that are not shards, shards of different
+ * versions, scenarios, seeds, N, cases or parameters, and missing or
+ * duplicate shards. (transfer full) */
+SimResults *sim_results_merge(const char *const *files, guint n, GError **error);
+
 /* Write atomically: temp file "DIR/.NAME.XXXXXX" in the same directory,
  * fsync, rename over path; on failure the temp file is removed and the error
  * (G_FILE_ERROR) names the path. Creates no directories.

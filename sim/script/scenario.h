@@ -20,7 +20,18 @@ typedef struct {
     SimFsCfg       fs;
     SimWorkloadCfg wl;
     int            lua_case_index; /* 1-based index in the scenario's cases, for Lua workloads */
+    /* Set on the cases of a sweep (sim/script/sweep.c), NULL otherwise. */
+    char          *sweep_base;     /* the scenario's case this point is of ("default" when it has none) */
+    char         **sweep_point;    /* "NAME=VALUE" per swept parameter, names sorted */
+    char         **sweep_sets;     /* the --set list the point was loaded with (re-loads use it) */
 } SimCaseSpec;
+
+/* One dimension of a sweep: a parameter (declared, or a dotted model key)
+ * and the values it takes, as text, in the order given. */
+typedef struct {
+    char      *name;
+    GPtrArray *values;         /* char* */
+} SimSweepDim;
 
 typedef struct {
     char      *path;           /* as given on the command line */
@@ -29,6 +40,8 @@ typedef struct {
     GPtrArray *param_names;    /* declared parameters, sorted by name (char*) */
     GPtrArray *param_values;   /* effective values as text (char*) */
     GPtrArray *param_help;
+    GPtrArray *sweep;          /* SimSweepDim*, names sorted: the scenario's `sweep` table (after
+                                * sim_scenario_load_sweep: with --sweep applied), or NULL */
     /* Private to sim/script: what a re-load (sim_lua_workload_new) needs. */
     char     **sets;           /* the --set list given at load (NULL-terminated, may be NULL) */
     guint64    seed;           /* the master seed given at load */

@@ -56,7 +56,7 @@ static const Model models[M_N] = {
 #define CFG(cs, m) ((gpointer)((char *)(cs) + models[m].off))
 
 /* Keys handled outside the schemas, per table. */
-static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", "expect", NULL };
+static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", "expect", "sweep", NULL };
 static const char *const case_keys[] = { "name", "device", "fs", "workload", NULL };
 static const char *const device_keys[] = { "model", NULL };
 static const char *const workload_keys[] = { "ops", NULL };
@@ -987,7 +987,7 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
     if (cs->wl.kind != SIM_WL_LUA && has_ops)
         return cfg_error(error, file, "%sworkload.ops is only used with workload.kind = \"lua\"", in);
     g_autoptr(GError) e = NULL;
-    if (!sim_hdd_cfg_validate(&cs->dev, &e))
+    if (!sim_hdd_cfg_validate(&cs->dev, &e) || !sim_fs_cfg_validate(&cs->fs, &e))
         return cfg_error(error, file, "%s%s", in, e->message);
     if (cs->run.crash_from_s >= cs->run.duration_s)
         return cfg_error(error, file, "%scrash_from_s (%g s) must be less than duration_s (%g s)", in,
@@ -1001,7 +1001,87 @@ static void case_free(gpointer p)
     for (int m = 0; m < M_N; m++)
         sim_params_clear(models[m].schema, CFG(cs, m));
     g_free(cs->name);
+    g_free(cs->sweep_base);
+    g_strfreev(cs->sweep_point);
+    g_strfreev(cs->sweep_sets);
     g_free(cs);
+}
+
+static void sweep_dim_free(gpointer p)
+{
+    SimSweepDim *d = p;
+    g_free(d->name);
+    g_ptr_array_unref(d->values);
+    g_free(d);
+}
+
+static gint cmp_dim(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(SimSweepDim *const *)a)->name, (*(SimSweepDim *const *)b)->name);
+}
+
+/* The top-level `sweep = { NAME = { v1, v2, ... }, ... }` at idx into
+ * sc->sweep (names sorted, values as text: integers as such, other numbers
+ * as %.14g, booleans true/false, strings as given). The names are checked
+ * by sim_scenario_load_sweep (sweep.c). */
+static gboolean read_sweep(lua_State *L, int idx, const char *file, SimScenario *sc, GError **error)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) {
+        g_autofree char *got = describe(L, idx);
+        return cfg_error(error, file, "sweep: expected a table { NAME = { values... } }, got %s", got);
+    }
+    sc->sweep = g_ptr_array_new_with_free_func(sweep_dim_free);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            g_autofree char *got = describe(L, -2);
+            lua_pop(L, 2);
+            return cfg_error(error, file, "sweep: keys must be parameter names, got %s", got);
+        }
+        const char *k = lua_tostring(L, -2);
+        int n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
+        if (n < 1) {
+            g_autofree char *got = describe(L, -1);
+            cfg_error(error, file, "sweep.%s: expected a non-empty array of values, got %s", k, got);
+            lua_pop(L, 2);
+            return FALSE;
+        }
+        SimSweepDim *d = g_new0(SimSweepDim, 1);
+        d->name = g_strdup(k);
+        d->values = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(sc->sweep, d);
+        for (int i = 1; i <= n; i++) {
+            int t = lua_rawgeti(L, -1, i);
+            char buf[G_ASCII_DTOSTR_BUF_SIZE], *v = NULL;
+            if (t == LUA_TNUMBER && lua_isinteger(L, -1))
+                v = g_strdup_printf("%lld", (long long)lua_tointeger(L, -1));
+            else if (t == LUA_TNUMBER)
+                v = g_strdup(g_ascii_formatd(buf, sizeof buf, "%.14g", lua_tonumber(L, -1)));
+            else if (t == LUA_TBOOLEAN)
+                v = g_strdup(lua_toboolean(L, -1) ? "true" : "false");
+            else if (t == LUA_TSTRING)
+                v = g_strdup(lua_tostring(L, -1));
+            if (!v) {
+                g_autofree char *got = describe(L, -1);
+                cfg_error(error, file, "sweep.%s[%d]: expected a number, boolean or string, got %s", k, i, got);
+                lua_pop(L, 3);
+                return FALSE;
+            }
+            for (guint j = 0; j < d->values->len; j++)
+                if (strcmp(g_ptr_array_index(d->values, j), v) == 0) {
+                    cfg_error(error, file, "sweep.%s: the value %s appears twice", k, v);
+                    g_free(v);
+                    lua_pop(L, 3);
+                    return FALSE;
+                }
+            g_ptr_array_add(d->values, v);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    g_ptr_array_sort(sc->sweep, cmp_dim);
+    return TRUE;
 }
 
 static gboolean valid_case_name(const char *s)
@@ -1072,6 +1152,11 @@ SimScenario *sim_scenario_load(const char *path, const char *const *sets, guint6
         lua_pop(L, 1);
     }
     if (ok) {
+        if (rawfield(L, top, "sweep") != LUA_TNIL)
+            ok = read_sweep(L, -1, path, sc, error);
+        lua_pop(L, 1);
+    }
+    if (ok) {
         int t = rawfield(L, top, "expect");
         if (t != LUA_TNIL && t != LUA_TFUNCTION) {
             g_autofree char *got = describe(L, -1);
@@ -1130,6 +1215,7 @@ void sim_scenario_free(SimScenario *sc)
     g_clear_pointer(&sc->param_names, g_ptr_array_unref);
     g_clear_pointer(&sc->param_values, g_ptr_array_unref);
     g_clear_pointer(&sc->param_help, g_ptr_array_unref);
+    g_clear_pointer(&sc->sweep, g_ptr_array_unref);
     g_strfreev(sc->sets);
     g_free(sc->lua_dir);
     g_free(sc);
@@ -1156,6 +1242,136 @@ char *sim_script_lua_dir(void)
 #else
     return NULL;
 #endif
+}
+
+/* ---- presets ------------------------------------------------------------ */
+
+/* A preset table's key as text for the listing: the value resolved through
+ * the hdd schema (defaults filled in), or the raw Lua value for another
+ * model, or "-". */
+static char *preset_value(lua_State *L, int t, const SimHddCfg *hdd, const char *key)
+{
+    if (hdd) {
+        const SimParam *p = sim_params_find(&sim_hdd_schema, key);
+        return p ? sim_params_value_str(p, hdd) : g_strdup("-");
+    }
+    char *v;
+    switch (rawfield(L, t, key)) {
+    case LUA_TSTRING: v = g_strdup(lua_tostring(L, -1)); break;
+    case LUA_TBOOLEAN: v = g_strdup(lua_toboolean(L, -1) ? "true" : "false"); break;
+    case LUA_TNUMBER:
+        v = lua_isinteger(L, -1) ? g_strdup_printf("%lld", (long long)lua_tointeger(L, -1))
+                                 : g_strdup_printf("%g", lua_tonumber(L, -1));
+        break;
+    default: v = g_strdup("-");
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* One preset: call presets[name]() and append its row (columns). */
+static gboolean preset_row(lua_State *L, int top, const char *path, const char *name, GPtrArray *row,
+                           GError **error)
+{
+    static const char *const keys[] = { "rpm", "cache_mb", "flush", "fua", "report_cache" };
+    rawfield(L, top, name);
+    g_autofree char *what = g_strdup_printf("presets.%s()", name);
+    if (!call(L, 0, 1, what, error))
+        return FALSE;
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t)) {
+        g_autofree char *got = describe(L, t);
+        return cfg_error(error, path, "presets.%s(): expected a device table, got %s", name, got);
+    }
+    const char *model = rawfield(L, t, "model") == LUA_TSTRING ? lua_tostring(L, -1) : "hdd";
+    g_ptr_array_add(row, g_strdup(name));
+    g_ptr_array_add(row, g_strdup(model));
+    lua_pop(L, 1);
+    SimHddCfg c, *hdd = NULL;
+    if (strcmp(g_ptr_array_index(row, 1), "hdd") == 0) {
+        /* through the schema, as a scenario would resolve it */
+        hdd = &c;
+        sim_params_defaults(&sim_hdd_schema, hdd);
+        GError *e = NULL;
+        if (!apply_table(L, t, M_DEVICE, hdd, device_keys, path, "", "device", &e) || !sim_hdd_cfg_validate(hdd, &e)) {
+            const char *m = e->message;
+            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
+                m += strlen(path) + 2;
+            cfg_error(error, path, "preset %s: %s", name, m);
+            g_error_free(e);
+            sim_params_clear(&sim_hdd_schema, hdd);
+            return FALSE;
+        }
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+        g_ptr_array_add(row, preset_value(L, t, hdd, keys[i]));
+    if (hdd)
+        sim_params_clear(&sim_hdd_schema, hdd);
+    /* the one-line summary, from the optional presets.about table */
+    const char *about = NULL;
+    if (rawfield(L, top, "about") == LUA_TTABLE && rawfield(L, -1, name) == LUA_TSTRING)
+        about = lua_tostring(L, -1);
+    g_ptr_array_add(row, g_strdup(about ? about : ""));
+    lua_settop(L, top);
+    return TRUE;
+}
+
+gboolean sim_script_list_presets(GString *out, GError **error)
+{
+    g_return_val_if_fail(out != NULL, FALSE);
+    g_autofree char *lua_dir = sim_script_lua_dir();
+    g_autofree char *path = lua_dir ? g_build_filename(lua_dir, "presets.lua", NULL) : NULL;
+    if (!path || !g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, SIM_SCRIPT_ERROR, SIM_SCRIPT_ERROR_IO,
+                    "%s: cannot open (set POWERCUT_LUA_DIR, or run from the powercut source directory)",
+                    path ? path : "lua/presets.lua");
+        return FALSE;
+    }
+    lua_State *L = scenario_run(path, NULL, lua_dir, 1, NULL, error);
+    if (!L)
+        return FALSE;
+    int top = lua_gettop(L);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    lua_pushnil(L);
+    while (lua_next(L, top)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TFUNCTION)
+            g_ptr_array_add(names, g_strdup(lua_tostring(L, -2)));
+        lua_pop(L, 1);
+    }
+    g_ptr_array_sort(names, cmp_str);
+    static const char *const head[] = { "NAME", "MODEL", "RPM", "CACHE_MB", "FLUSH", "FUA", "REPORT_CACHE", "ABOUT" };
+    enum { NCOL = G_N_ELEMENTS(head) };
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < names->len; i++) {
+        GPtrArray *row = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(rows, row);
+        ok = preset_row(L, top, path, g_ptr_array_index(names, i), row, error);
+    }
+    sandbox_free(L);
+    if (!ok)
+        return FALSE;
+    gsize width[NCOL];
+    for (guint j = 0; j < NCOL; j++) {
+        width[j] = strlen(head[j]);
+        for (guint i = 0; i < rows->len; i++)
+            width[j] = MAX(width[j], strlen(g_ptr_array_index((GPtrArray *)g_ptr_array_index(rows, i), j)));
+    }
+    g_string_append_printf(out, "Presets in %s; in a scenario:\n"
+                                "  local presets = require \"presets\"\n"
+                                "  device = presets.NAME { KEY = VALUE, ... }   -- overrides: powercut list params\n\n",
+                           path);
+    for (guint i = 0; i <= rows->len; i++) {
+        GString *line = g_string_new("  ");
+        for (guint j = 0; j < NCOL; j++) {
+            const char *v = i == 0 ? head[j] : g_ptr_array_index((GPtrArray *)g_ptr_array_index(rows, i - 1), j);
+            g_string_append_printf(line, "%-*s", j + 1 < NCOL ? (int)width[j] + 2 : 0, v);
+        }
+        g_string_truncate(line, strlen(g_strchomp(line->str)));
+        g_string_append_printf(out, "%s\n", line->str);
+        g_string_free(line, TRUE);
+    }
+    return TRUE;
 }
 
 /* ---- Lua workloads ------------------------------------------------------ */
@@ -1276,7 +1492,9 @@ SimLuaWorkload *sim_lua_workload_new(const SimScenario *sc, const SimCaseSpec *c
 {
     g_return_val_if_fail(sc != NULL && cs != NULL, NULL);
     /* The same load as sim_scenario_load, so the tables (and closures) match. */
-    lua_State *L = scenario_run(sc->path, sc->sets, sc->lua_dir, sc->seed, NULL, error);
+    /* a sweep point re-loads with its own --set list */
+    lua_State *L = scenario_run(sc->path, cs->sweep_sets ? cs->sweep_sets : sc->sets, sc->lua_dir, sc->seed, NULL,
+                                error);
     if (!L)
         return NULL;
     Host *h = host_of(L);
@@ -1424,6 +1642,16 @@ static void push_case(lua_State *L, const SimCaseResult *c)
         lua_setfield(L, -2, sim_outcome_name(o));
     }
     lua_setfield(L, -2, "outcomes");
+    if (c->has_app) {                       /* application outcomes: c.app.old / new / inconsistent */
+        lua_newtable(L);
+        lua_pushinteger(L, (lua_Integer)c->app_old);
+        lua_setfield(L, -2, "old");
+        lua_pushinteger(L, (lua_Integer)c->app_new);
+        lua_setfield(L, -2, "new");
+        lua_pushinteger(L, (lua_Integer)c->app_inconsistent);
+        lua_setfield(L, -2, "inconsistent");
+        lua_setfield(L, -2, "app");
+    }
     push_rate(L, "corruption", c, c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE], c->run_corrupt);
     push_rate(L, "lost_fsync", c, c->outcomes[SIM_OUT_LOST_FSYNC], c->run_lost);
     const struct { const char *k; double v; } nums[] = {

@@ -34,7 +34,37 @@ typedef enum {
  * Returns (transfer full) or NULL with `error` set. */
 SimScenario *sim_scenario_load(const char *path, const char *const *sets, guint64 seed, GError **error);
 void         sim_scenario_free(SimScenario *sc);
+
+/* Sweeps (sweep.c). A scenario may declare `sweep = { NAME = { v1, v2, ... },
+ * ... }`, NAME a declared parameter or a dotted model key (device.KEY,
+ * fs.KEY, workload.KEY, run.KEY); `sweeps` ("NAME=V1,V2,...", NULL-terminated,
+ * may be NULL: --sweep) adds a dimension or replaces the scenario's. The
+ * cartesian product of the dimensions (names sorted, the first varying
+ * slowest; values in the order given) times the scenario's cases becomes the
+ * cases, case-major: each point is the scenario re-loaded with the --set
+ * list `sets` + NAME=VALUE per dimension (so declared parameters flow through
+ * the scenario's own Lua), and is named "CASE/NAME=V,NAME=V" ("NAME=V,..."
+ * alone when the scenario has no `cases`). A --set of a swept name is an
+ * error. Without any dimension this is sim_scenario_load. */
+SimScenario *sim_scenario_load_sweep(const char *path, const char *const *sets, const char *const *sweeps,
+                                     guint64 seed, GError **error);
+/* Whether `name` selects case cs (--case): its name, or the scenario case a
+ * sweep point belongs to. */
+gboolean     sim_case_matches(const SimCaseSpec *cs, const char *name);
+/* Echo a sweep point into a case result: swept declared parameters are added
+ * to params under their own name, and cr->sweep lists the swept keys. No-op
+ * for a case that is not a sweep point. */
+void         sim_sweep_echo(const SimCaseSpec *cs, SimCaseResult *cr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimScenario, sim_scenario_free)
+
+/* `powercut list presets`: load <lua dir>/presets.lua in the sandbox, call
+ * every preset (each function-valued field) with no overrides, resolve the
+ * hdd ones through the device schema (defaults filled in, validated), and
+ * append a table sorted by name: NAME, MODEL, RPM, CACHE_MB, FLUSH, FUA,
+ * REPORT_CACHE and the summary from the optional `presets.about[NAME]`
+ * ("-" for a key another model does not have). FALSE with error set when the
+ * file is missing (SIM_SCRIPT_ERROR_IO), fails to load, or a preset is bad. */
+gboolean sim_script_list_presets(GString *out, GError **error);
 
 /* The module directory `require` searches after the scenario's own folder:
  * $POWERCUT_LUA_DIR, else ./lua if it exists, else POWERCUT_DATADIR/lua when
