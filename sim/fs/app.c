@@ -8,9 +8,12 @@ const char *sim_app_outcome_name(SimAppOutcome o) { return o < SIM_APP_N ? names
 typedef struct { guint32 ino, igen; guint64 size; } Version;
 
 typedef struct {
-    GArray  *vers;             /* Version, index = version - 1 */
-    guint32  renamed;          /* latest version whose rename completed */
-    guint32  dir_ino, name;    /* the document's entry */
+    GArray  *vers;             /* atomic_save: Version, index = version - 1 */
+    guint32  renamed;          /* atomic_save: latest version whose rename completed */
+    guint32  dir_ino, name;    /* the document's (or log's) entry */
+    GArray  *rec_wgen;         /* wal_append: write generation of the record's last block after it was appended */
+    guint32  acked;            /* wal_append: records whose fsync returned */
+    guint32  wal_ino, wal_igen;
 } Thread;
 
 struct SimApp {
@@ -21,6 +24,11 @@ struct SimApp {
     gpointer       hook_ud;
 };
 
+static char *wal_path(const SimWorkloadCfg *cfg, guint thread)
+{
+    return g_strdup_printf("d%u/wal%u", thread % (guint)cfg->dirs, thread);
+}
+
 static char *doc_path(const SimWorkloadCfg *cfg, guint thread, guint64 version)
 {
     guint dir = thread % (guint)cfg->dirs;
@@ -30,6 +38,20 @@ static char *doc_path(const SimWorkloadCfg *cfg, guint thread, guint64 version)
 
 void sim_app_generate(const SimWorkloadCfg *cfg, guint thread, guint64 iteration, GArray *ops)
 {
+    if (cfg->kind == SIM_WL_WAL_APPEND) {
+        SimOp o[3] = {
+            { SIM_OP_CREATE, wal_path(cfg, thread), NULL, 0, 0 },
+            { SIM_OP_APPEND, wal_path(cfg, thread), NULL, 0, cfg->append_bytes },
+            { SIM_OP_FSYNC, wal_path(cfg, thread), NULL, 0, 0 },
+        };
+        for (guint i = 0; i < 3; i++) {
+            if (i > 0 || iteration == 0)
+                g_array_append_val(ops, o[i]);
+            else
+                sim_op_clear(&o[i]);
+        }
+        return;
+    }
     guint64 v = iteration + 1;
     char *tmp = doc_path(cfg, thread, v);
     SimOp o[5] = {
@@ -51,7 +73,7 @@ void sim_app_generate(const SimWorkloadCfg *cfg, guint thread, guint64 iteration
 
 SimApp *sim_app_new(SimFs *fs, const SimWorkloadCfg *cfg)
 {
-    if (cfg->kind != SIM_WL_ATOMIC_SAVE)
+    if (cfg->kind != SIM_WL_ATOMIC_SAVE && cfg->kind != SIM_WL_WAL_APPEND)
         return NULL;
     SimApp *a = g_new0(SimApp, 1);
     a->fs = fs;
@@ -59,7 +81,8 @@ SimApp *sim_app_new(SimFs *fs, const SimWorkloadCfg *cfg)
     a->t = g_new0(Thread, cfg->threads);
     for (guint i = 0; i < cfg->threads; i++) {
         a->t[i].vers = g_array_new(FALSE, TRUE, sizeof(Version));
-        g_autofree char *doc = doc_path(cfg, i, 0);
+        a->t[i].rec_wgen = g_array_new(FALSE, TRUE, sizeof(guint32));
+        g_autofree char *doc = cfg->kind == SIM_WL_WAL_APPEND ? wal_path(cfg, i) : doc_path(cfg, i, 0);
         g_assert(sim_fs_resolve(fs, doc, &a->t[i].dir_ino, &a->t[i].name));
     }
     return a;
@@ -69,8 +92,10 @@ void sim_app_free(SimApp *a)
 {
     if (!a)
         return;
-    for (guint i = 0; i < a->cfg.threads; i++)
+    for (guint i = 0; i < a->cfg.threads; i++) {
         g_array_free(a->t[i].vers, TRUE);
+        g_array_free(a->t[i].rec_wgen, TRUE);
+    }
     g_free(a->t);
     g_free(a);
 }
@@ -81,11 +106,43 @@ void sim_app_set_hook(SimApp *a, SimFsHook fn, gpointer ud)
     a->hook_ud = ud;
 }
 
+/* wal_append: what the application knows after each operation */
+static void wal_op_done(SimApp *a, Thread *t, const SimOp *op)
+{
+    guint32 igen;
+    guint64 size;
+    switch (op->kind) {
+    case SIM_OP_CREATE:
+        t->wal_ino = sim_fs_stat(a->fs, op->file, &igen, &size);
+        t->wal_igen = igen;
+        break;
+    case SIM_OP_APPEND: {
+        /* the record ends in the block holding its last byte: remember that
+         * block's write generation, which the record needs to be intact */
+        sim_fs_stat(a->fs, op->file, &igen, &size);
+        guint32 wgen = sim_fs_page_wgen(a->fs, t->wal_ino, (guint32)((size - 1) / SIM_BLOCK_SIZE));
+        g_array_append_val(t->rec_wgen, wgen);
+        break;
+    }
+    case SIM_OP_FSYNC:
+        t->acked = t->rec_wgen->len;
+        if (a->hook)
+            a->hook(a->hook_ud);
+        break;
+    default:
+        break;
+    }
+}
+
 void sim_app_op_done(SimApp *a, guint thread, const SimOp *op, int ret)
 {
     Thread *t = &a->t[thread];
     if (ret < 0)
         return;
+    if (a->cfg.kind == SIM_WL_WAL_APPEND) {
+        wal_op_done(a, t, op);
+        return;
+    }
     guint32 igen;
     guint64 size;
     switch (op->kind) {
@@ -158,13 +215,63 @@ out:
     return o;
 }
 
+/* Is record k of the log intact in the recovered file? */
+static gboolean wal_record_ok(const Thread *t, const SimFileView *f, const SimWorkloadCfg *cfg, guint32 k)
+{
+    guint64 end = (guint64)(k + 1) * (guint64)cfg->append_bytes;
+    if (f->size < end)
+        return FALSE;
+    guint32 first = (guint32)((end - (guint64)cfg->append_bytes) / SIM_BLOCK_SIZE), last = (guint32)((end - 1) / SIM_BLOCK_SIZE);
+    for (guint32 l = first; l <= last; l++) {
+        const SimVer *b = l < f->blocks->len ? g_array_index(f->blocks, const SimVer *, l) : NULL;
+        if (!b || b->type != SIM_BT_DATA || b->u.data.ino != f->ino || b->u.data.igen != f->igen || b->u.data.lblk != l)
+            return FALSE;
+        /* earlier blocks of the record were complete once a later block was
+         * started; the last one must be at least as new as the record */
+        if (l == last && b->u.data.wgen < g_array_index(t->rec_wgen, guint32, k))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static SimAppOutcome judge_wal(SimApp *a, guint i, SimFileReader rd, gpointer ud, GString *why)
+{
+    Thread *t = &a->t[i];
+    g_autofree char *wal = wal_path(&a->cfg, i);
+    GArray *blocks = g_array_new(FALSE, TRUE, sizeof(const SimVer *));
+    SimFileView f = { .blocks = blocks };
+    SimAppOutcome o = SIM_APP_NEW;
+    if (!rd(ud, t->dir_ino, t->name, &f) || f.ino != t->wal_ino || f.igen != t->wal_igen) {
+        o = t->acked ? SIM_APP_OLD : SIM_APP_NEW;   /* no log: the empty state before any record */
+        if (t->acked)
+            g_string_printf(why, "%s is missing: all %u committed records lost", wal, t->acked);
+        goto out;
+    }
+    guint32 n = t->rec_wgen->len, prefix = 0;
+    while (prefix < n && wal_record_ok(t, &f, &a->cfg, prefix))
+        prefix++;
+    for (guint32 k = prefix + 1; k < n; k++)
+        if (wal_record_ok(t, &f, &a->cfg, k)) {
+            o = SIM_APP_INCONSISTENT;
+            g_string_printf(why, "%s: record %u is on disk but record %u before it is not", wal, k, prefix);
+            goto out;
+        }
+    if (prefix < t->acked) {
+        o = SIM_APP_OLD;
+        g_string_printf(why, "%s ends after %u records; %u were committed", wal, prefix, t->acked);
+    }
+out:
+    g_array_free(blocks, TRUE);
+    return o;
+}
+
 SimAppOutcome sim_app_judge(SimApp *a, SimFileReader rd, gpointer ud, GString *reason)
 {
     SimAppOutcome worst = SIM_APP_NEW;
     g_autoptr(GString) why = g_string_new(NULL);
     for (guint i = 0; i < a->cfg.threads; i++) {
         g_string_truncate(why, 0);
-        SimAppOutcome o = judge_thread(a, i, rd, ud, why);
+        SimAppOutcome o = a->cfg.kind == SIM_WL_WAL_APPEND ? judge_wal(a, i, rd, ud, why) : judge_thread(a, i, rd, ud, why);
         /* inconsistent > old > new */
         int rank[SIM_APP_N] = { [SIM_APP_NEW] = 0, [SIM_APP_OLD] = 1, [SIM_APP_INCONSISTENT] = 2 };
         if (rank[o] > rank[worst]) {

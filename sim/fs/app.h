@@ -8,6 +8,17 @@
  * rename the application issued, `old` if an earlier one (or no document
  * before the first save), `inconsistent` otherwise (missing, zero-length,
  * or a block that does not hold the version's data).
+ *
+ * wal_append: each thread appends records of append_bytes to dK/walT and
+ * fsyncs after each one (a write-ahead log's commit). The log is read back
+ * as its longest prefix of intact records: `new` if it holds every record
+ * whose fsync returned, `old` if it stops earlier or is missing
+ * (acknowledged commits lost, but what remains is a clean prefix),
+ * `inconsistent` if a record beyond the prefix is intact while an earlier
+ * one is not (the drive persisted a later commit before an earlier one:
+ * without per-record checksums replay would cross the gap). Records are
+ * judged by the block holding their last byte, so append_bytes should not
+ * exceed a block.
  */
 #pragma once
 #include "fs.h"

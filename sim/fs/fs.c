@@ -804,6 +804,12 @@ guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size)
     return ino;
 }
 
+guint32 sim_fs_page_wgen(SimFs *fs, guint32 ino, guint32 lblk)
+{
+    GArray *pages = ino < fs->L.ninodes ? fs->im[ino].pages : NULL;
+    return pages && lblk < pages->len ? g_array_index(pages, FsPage, lblk).wgen : 0;
+}
+
 gboolean sim_fs_resolve(SimFs *fs, const char *path, guint32 *dir_ino, guint32 *name)
 {
     return resolve(fs, path, dir_ino, name) == 0;

@@ -103,6 +103,8 @@ int sim_fs_rename(SimFs *fs, const char *from, const char *to);
 int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn done, gpointer ctx);
 /* The inode a path names now (0 if none) and its generation and size. */
 guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size);
+/* The write generation of a page of an inode (0 if none). */
+guint32 sim_fs_page_wgen(SimFs *fs, guint32 ino, guint32 lblk);
 /* The directory inode and name id a path resolves to; FALSE if malformed. */
 gboolean sim_fs_resolve(SimFs *fs, const char *path, guint32 *dir_ino, guint32 *name);
 int sim_fs_sync(SimFs *fs, SimFsDoneFn done, gpointer ctx);

@@ -6,14 +6,15 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", "atomic_save", NULL };
+static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", "atomic_save", "wal_append", NULL };
 
 #define P(field) G_STRUCT_OFFSET(SimWorkloadCfg, field)
 static const SimParam wl_params[] = {
     { "kind", SIM_PT_ENUM, P(kind), NULL, "smallfiles", SIM_PARAM_NORANGE, kinds,
       "smallfiles: create/write/fsync/delete many small files; fsync_append: append + fsync to a log; "
       "lua: operations from the scenario's ops function; atomic_save: write a temporary file, fsync it, rename it "
-      "over a document (application outcomes old/new/inconsistent)" },
+      "over a document; wal_append: append a log record and fsync it (both with application outcomes "
+      "old/new/inconsistent)" },
     { "threads", SIM_PT_INT, P(threads), NULL, "1", 1, 256, NULL, "closed-loop application threads" },
     { "dirs", SIM_PT_INT, P(dirs), NULL, "4", 1, 64, NULL, "directories d0..d{dirs-1} the files go in" },
     { "file_kb", SIM_PT_INT, P(file_kb), "KiB", "8", 0, 32768, NULL, "smallfiles: bytes written to each file" },
@@ -141,7 +142,7 @@ static gboolean refill(Thread *t)
             return FALSE;
     } else if (r->cfg.kind == SIM_WL_SMALLFILES) {
         gen_smallfiles(t);
-    } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE) {
+    } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE || r->cfg.kind == SIM_WL_WAL_APPEND) {
         sim_app_generate(&r->cfg, t->id, t->iteration, t->ops);
     } else {
         gen_fsync_append(t);

@@ -3,7 +3,7 @@
 #pragma once
 #include "../util/params.h"
 
-typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA, SIM_WL_ATOMIC_SAVE } SimWorkloadKind;
+typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA, SIM_WL_ATOMIC_SAVE, SIM_WL_WAL_APPEND } SimWorkloadKind;
 
 typedef struct {
     gint     kind;             /* SimWorkloadKind */
