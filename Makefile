@@ -1,6 +1,7 @@
 # powercut - a discrete-event simulator of the Linux storage stack under power cuts.
 #   make            build ./powercut
 #   make demo       install missing packages (root), build, run scenarios/barriers.lua into out/
+#                   (results.json, results.csv and its plots: rates, throughput, tradeoff, latency)
 #   make check      install missing packages (root), build, run every test (TAP via prove)
 #   make bench      print engine / simulation / trial throughput figures
 #   make asan       ASan+UBSan build and the unit tests under it
@@ -67,8 +68,6 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./powercut run scenarios/barriers.lua --out out
-	gnuplot -d -c plots/demo.gp out/results.csv out/barriers.png
-	@echo "plot: out/barriers.png"
 
 unit: $(TEST_BIN)
 

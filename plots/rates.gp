@@ -23,7 +23,11 @@ set yrange [0:*]
 set key top left
 set ylabel "power cuts (%)"
 set xlabel "case"
-if (n > 3) { set xtics rotate by 30 right }
-set bmargin (n > 3 ? 10 : 4)
+# long case names (sweep points): slanted tic labels, margins that fit the longest
+stats ARG1 using (strlen(strcol(1))) nooutput name "L"
+if (n > 3 || L_max * n > 120) {
+    set xtics rotate by 30 right
+    set lmargin (L_max * 0.8 > 10 ? L_max * 0.8 : 10)
+}
 plot ARG1 using 2:3:4:xtic(1) title "corrupt or unmountable" lc rgb "#c0392b", \
      ''   using 5:6:7 title "lost fsync" lc rgb "#e67e22"

@@ -46,6 +46,9 @@ if (omin > 0 && omax / omin > 10) {
     set logscale y
     set ylabel "operations per simulated second (log scale)"
     set yrange [omin / 1.5:omax * 1.5]
+    set ytics ("1" 1, "2" 2, "5" 5, "10" 10, "20" 20, "50" 50, "100" 100, "200" 200, "500" 500, \
+               "1000" 1000, "2000" 2000, "5000" 5000, "10000" 10000, "20000" 20000, "50000" 50000, \
+               "100000" 100000, "200000" 200000, "500000" 500000, "1e6" 1e6)
 } else {
     set ylabel "operations per simulated second"
     set yrange [0:*]

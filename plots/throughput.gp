@@ -21,13 +21,20 @@ set boxwidth 0.9
 set grid ytics
 set key top left
 set xlabel "case"
-if (n > 3) { set xtics rotate by 30 right }
-set bmargin (n > 3 ? 10 : 4)
+# long case names (sweep points): slanted tic labels, margins that fit the longest
+stats ARG1 using (strlen(strcol(1))) nooutput name "L"
+if (n > 3 || L_max * n > 120) {
+    set xtics rotate by 30 right
+    set lmargin (L_max * 0.8 > 10 ? L_max * 0.8 : 10)
+}
 # a log scale when every bar is positive and they span more than a decade
 if (O_min > 0 && F_min > 0 && O_max / F_min > 10) {
     set logscale y
     set ylabel "per simulated second (log scale)"
     set yrange [F_min / 2:*]
+    set ytics ("1" 1, "2" 2, "5" 5, "10" 10, "20" 20, "50" 50, "100" 100, "200" 200, "500" 500, \
+               "1000" 1000, "2000" 2000, "5000" 5000, "10000" 10000, "20000" 20000, "50000" 50000, \
+               "100000" 100000, "200000" 200000, "500000" 500000, "1e6" 1e6)
 } else {
     set ylabel "per simulated second"
     set yrange [0:*]

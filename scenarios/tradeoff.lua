@@ -8,13 +8,15 @@
 -- tradeoff.png: one point per case, throughput on x, corruption rate on y
 -- (and rates.png, throughput.png, sweep.png, latency.png beside it).
 --
--- Read it as: the safe points (barriers on, or no volatile cache) sit at the
--- bottom left - nothing lost, a few hundred operations per second, every
--- fsync waiting for the platter; turning barriers off with a cache moves a
--- case right by an order of magnitude and up: acknowledged fsyncs are lost
--- (see rates.png) and some cuts leave metadata corrupt. Runs in well under a
--- minute on 2 cores (6 runs of 6 simulated seconds per case); raise runs and
--- trials with --set run.runs=20 -n 2000 for tighter intervals.
+-- Read it as (figures with the default seed): the safe points - barriers on,
+-- or no volatile cache - sit at the bottom left: no cut loses anything, about
+-- 200 operations per second, every fsync waiting for the platter. Barriers
+-- off with a cache moves a case an order of magnitude to the right (2500-8700
+-- ops/s) and up: nearly every cut loses acknowledged fsyncs or exposes stale
+-- blocks (rates.png), and some leave metadata corrupt - for the log writer
+-- with a 64 MiB cache, more than half of them. Runs in well under a minute on
+-- 2 cores (6 runs of 6 simulated seconds per case); for tighter intervals
+-- raise them: --set run.runs=20 -n 2000.
 local presets = require "presets"
 
 local p = sim.params {

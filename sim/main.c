@@ -135,7 +135,14 @@ static int cmd_run(int argc, char **argv)
     g_option_context_set_description(ctx,
         "Prints one row per case: trials, outcome counts, corruption rate with its 95% CI,\n"
         "lost-fsync rate, exact p_inc, throughput and fsync latency. JSON and CSV follow DESIGN §3.\n"
-        "Same scenario + seed gives byte-identical JSON/CSV whatever --jobs.");
+        "Same scenario + seed gives byte-identical JSON/CSV whatever --jobs.\n"
+        "--out DIR also draws every plot that applies (rates, throughput, tradeoff, sweep, latency;\n"
+        "see: powercut help plot); without gnuplot it says so and writes the results only.\n"
+        "--sweep NAME=V1,V2 (and a scenario's sweep = { NAME = { ... } }): every combination of the\n"
+        "values is a case, named NAME=V,... (or CASE/NAME=V,...).\n"
+        "--shard K/N: only the runs r with r mod N = K-1 of every case; the JSON carries what\n"
+        "`powercut merge` needs to rebuild exactly the unsharded result (see: powercut help merge).\n"
+        "Expectations are not checked on a shard.");
     g_option_context_add_main_entries(ctx, run_entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err))
@@ -313,6 +320,13 @@ static int list_params(const char *path)
     for (guint i = 0; i < sc->cases->len; i++)
         printf(" %s", ((SimCaseSpec *)g_ptr_array_index(sc->cases, i))->name);
     printf("\n");
+    for (guint i = 0; sc->sweep && i < sc->sweep->len; i++) {      /* each case x every point */
+        const SimSweepDim *d = g_ptr_array_index(sc->sweep, i);
+        printf("%s %s =", i ? "      " : "Sweep:", d->name);
+        for (guint j = 0; j < d->values->len; j++)
+            printf("%s %s", j ? "," : "", (char *)g_ptr_array_index(d->values, j));
+        printf("\n");
+    }
     sim_scenario_free(sc);
     return 0;
 }

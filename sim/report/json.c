@@ -12,7 +12,14 @@
  *    else it is written as a string (so the document always parses);
  *  - "notes" lists the case's notes as given; a NULL reason is "";
  *  - strings are escaped (\" \\ and control characters as \u00XX); invalid
- *    UTF-8 is replaced by U+FFFD. */
+ *    UTF-8 is replaced by U+FFFD;
+ *  - a sweep point has "sweep": {key: value} (its swept keys, values as in
+ *    params); every case has "fsync_cdf_ms": [[q, ms], ...] (empty when no
+ *    fsync completed);
+ *  - only in a shard ("shard": "K/N"), each case ends with "shard_data": the
+ *    parameters as text, every run's summary (doubles as %.17g, times in ns)
+ *    and the latency histograms, from which `powercut merge` rebuilds the
+ *    unsharded document exactly (load.c). */
 #include "report-priv.h"
 
 /* A small pretty-printing writer: it tracks, per nesting level, whether a

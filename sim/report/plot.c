@@ -17,6 +17,15 @@ char *sim_plot_dir(void)
         return g_strdup(env);
     if (g_file_test("plots", G_FILE_TEST_IS_DIR))
         return g_strdup("plots");
+    /* installed: <prefix>/bin/powercut next to <prefix>/share/powercut/plots (as lua/) */
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe) {
+        g_autofree char *bindir = g_path_get_dirname(exe);
+        char *dir = g_build_filename(bindir, "..", "share", "powercut", "plots", NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+            return dir;
+        g_free(dir);
+    }
 #ifdef POWERCUT_DATADIR
     return g_strdup(POWERCUT_DATADIR "/plots");
 #else
@@ -42,11 +51,21 @@ static gboolean any_cdf(const SimPlotDoc *d)
     return FALSE;
 }
 
+static gboolean any_trials(const SimPlotDoc *d)
+{
+    for (guint i = 0; i < d->cases->len; i++)
+        if (((SimPlotCase *)g_ptr_array_index(d->cases, i))->trials)
+            return TRUE;
+    return FALSE;
+}
+
 gboolean sim_plot_applicable(const SimPlotDoc *d, const char *kind, const char **why)
 {
     const char *w = NULL;
     if (d->cases->len == 0)
         w = "the results have no case";
+    else if (!any_trials(d))
+        w = "no case has a trial (e.g. a shard holding none of the runs)";
     else if (!strcmp(kind, "tradeoff") && d->cases->len < 2)
         w = "a trade-off needs at least two cases";
     else if (!strcmp(kind, "sweep") && !any_sweep(d))

@@ -47,7 +47,8 @@ extern const char *const sim_plot_kinds[];
 /* Whether kind applies to d; FALSE with *why set (static text) when not. */
 gboolean sim_plot_applicable(const SimPlotDoc *d, const char *kind, const char **why);
 /* Where the plot scripts are: $POWERCUT_PLOTS_DIR, else ./plots if it is a
- * directory, else POWERCUT_DATADIR/plots. (transfer full) */
+ * directory, else ../share/powercut/plots next to the running binary, else
+ * POWERCUT_DATADIR/plots (as sim_script_lua_dir finds lua/). (transfer full) */
 char    *sim_plot_dir(void);
 /* Write OUT/KIND.dat for d (no gnuplot needed). */
 gboolean sim_plot_write_data(const SimPlotDoc *d, const char *kind, const char *outdir, GError **error);
