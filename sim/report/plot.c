@@ -3,6 +3,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "plot.h"
+#include "../util/params.h"
 #include "report-priv.h"
 #include "../script/scenario.h"
 
@@ -12,25 +13,7 @@ const char *const sim_plot_kinds[] = { "rates", "throughput", "tradeoff", "sweep
 
 char *sim_plot_dir(void)
 {
-    const char *env = g_getenv("POWERCUT_PLOTS_DIR");
-    if (env && *env)
-        return g_strdup(env);
-    if (g_file_test("plots", G_FILE_TEST_IS_DIR))
-        return g_strdup("plots");
-    /* installed: <prefix>/bin/powercut next to <prefix>/share/powercut/plots (as lua/) */
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    if (exe) {
-        g_autofree char *bindir = g_path_get_dirname(exe);
-        char *dir = g_build_filename(bindir, "..", "share", "powercut", "plots", NULL);
-        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-            return dir;
-        g_free(dir);
-    }
-#ifdef POWERCUT_DATADIR
-    return g_strdup(POWERCUT_DATADIR "/plots");
-#else
-    return g_strdup("plots");
-#endif
+    return sim_data_dir("POWERCUT_PLOTS_DIR", "plots", "plots");
 }
 
 /* ---- applicability -------------------------------------------------------------- */

@@ -73,33 +73,12 @@ static gboolean in_list(const char *const *list, const char *s)
     return FALSE;
 }
 
-/* Case-insensitive Levenshtein distance. */
-static guint edit_distance(const char *a, const char *b)
-{
-    gsize lb = strlen(b);
-    guint *row = g_new(guint, lb + 1);
-    for (gsize j = 0; j <= lb; j++)
-        row[j] = (guint)j;
-    for (gsize i = 1; a[i - 1]; i++) {
-        guint diag = row[0];
-        row[0] = (guint)i;
-        for (gsize j = 1; j <= lb; j++) {
-            guint up = row[j];
-            guint cost = g_ascii_tolower(a[i - 1]) != g_ascii_tolower(b[j - 1]);
-            row[j] = MIN(MIN(up + 1, row[j - 1] + 1), diag + cost);
-            diag = up;
-        }
-    }
-    guint d = row[lb];
-    g_free(row);
-    return d;
-}
 
 /* Did-you-mean: the closest candidate within distance 3, or NULL. */
 typedef struct { const char *best; guint d; } Suggest;
 static void suggest_add(Suggest *sg, const char *name, const char *cand)
 {
-    guint d = edit_distance(name, cand);
+    guint d = sim_edit_distance(name, cand);
     if (d <= 3 && (!sg->best || d < sg->d)) {
         sg->best = cand;
         sg->d = d;
@@ -1223,25 +1202,7 @@ void sim_scenario_free(SimScenario *sc)
 
 char *sim_script_lua_dir(void)
 {
-    const char *env = g_getenv("POWERCUT_LUA_DIR");
-    if (env && *env)
-        return g_strdup(env);
-    if (g_file_test("lua", G_FILE_TEST_IS_DIR))
-        return g_strdup("lua");
-    /* installed: <prefix>/bin/powercut next to <prefix>/share/powercut/lua */
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    if (exe) {
-        g_autofree char *bindir = g_path_get_dirname(exe);
-        char *dir = g_build_filename(bindir, "..", "share", "powercut", "lua", NULL);
-        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-            return dir;
-        g_free(dir);
-    }
-#ifdef POWERCUT_DATADIR
-    return g_strdup(POWERCUT_DATADIR "/lua");
-#else
-    return NULL;
-#endif
+    return sim_data_dir("POWERCUT_LUA_DIR", "lua", NULL);
 }
 
 /* ---- presets ------------------------------------------------------------ */

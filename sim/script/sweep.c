@@ -41,25 +41,6 @@ static gint str_index(const GPtrArray *a, const char *s)
     return -1;
 }
 
-static guint edit_distance(const char *a, const char *b)
-{
-    gsize lb = strlen(b);
-    guint *row = g_new(guint, lb + 1);
-    for (gsize j = 0; j <= lb; j++)
-        row[j] = (guint)j;
-    for (gsize i = 1; a[i - 1]; i++) {
-        guint diag = row[0];
-        row[0] = (guint)i;
-        for (gsize j = 1; j <= lb; j++) {
-            guint up = row[j];
-            row[j] = MIN(MIN(up + 1, row[j - 1] + 1), diag + (g_ascii_tolower(a[i - 1]) != g_ascii_tolower(b[j - 1])));
-            diag = up;
-        }
-    }
-    guint d = row[lb];
-    g_free(row);
-    return d;
-}
 
 /* NAME must be a declared parameter or a dotted model key. */
 static gboolean check_name(const SimScenario *sc, const char *what, const char *name, GError **error)
@@ -76,7 +57,7 @@ static gboolean check_name(const SimScenario *sc, const char *what, const char *
         for (guint j = 0; j < models[i].schema->n; j++)
             g_ptr_array_add(all, g_strdup_printf("%s.%s", models[i].prefix, models[i].schema->params[j].name));
     for (guint i = 0; i < all->len; i++) {
-        guint d = edit_distance(name, g_ptr_array_index(all, i));
+        guint d = sim_edit_distance(name, g_ptr_array_index(all, i));
         if (d < bd) {
             bd = d;
             best = g_ptr_array_index(all, i);

@@ -17,7 +17,7 @@ const SimParam *sim_params_find(const SimSchema *s, const char *name)
     return NULL;
 }
 
-static guint edit_distance(const char *a, const char *b)
+guint sim_edit_distance(const char *a, const char *b)
 {
     gsize la = strlen(a), lb = strlen(b);
     guint *row = g_new(guint, lb + 1);
@@ -43,7 +43,7 @@ const char *sim_params_suggest(const SimSchema *s, const char *name)
     const char *best = NULL;
     guint bestd = 4;
     for (guint i = 0; i < s->n; i++) {
-        guint d = edit_distance(name, s->params[i].name);
+        guint d = sim_edit_distance(name, s->params[i].name);
         if (d < bestd) {
             bestd = d;
             best = s->params[i].name;
@@ -267,4 +267,27 @@ gboolean sim_params_validate_schema(const SimSchema *s, GError **error)
         }
     }
     return TRUE;
+}
+
+char *sim_data_dir(const char *env, const char *sub, const char *fallback)
+{
+    const char *e = g_getenv(env);
+    if (e && *e)
+        return g_strdup(e);
+    if (g_file_test(sub, G_FILE_TEST_IS_DIR))
+        return g_strdup(sub);
+    /* installed: <prefix>/bin/powercut next to <prefix>/share/powercut/SUB */
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe) {
+        g_autofree char *bindir = g_path_get_dirname(exe);
+        char *dir = g_build_filename(bindir, "..", "share", "powercut", sub, NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+            return dir;
+        g_free(dir);
+    }
+#ifdef POWERCUT_DATADIR
+    return g_build_filename(POWERCUT_DATADIR, sub, NULL);
+#else
+    return g_strdup(fallback);
+#endif
 }
