@@ -82,6 +82,8 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
     const SimRunnerStats *st = sim_runner_stats(rn);
     if (st->error)
         out->error = g_error_copy(st->error);
+    else if (sim_fs_fatal(fs))
+        out->error = g_error_new(SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE, "%s: case %s: %s", sc->path, cs->name, sim_fs_fatal(fs));
     out->ops = st->ops;
     out->bytes = st->bytes;
     out->fsyncs = st->fsyncs;
@@ -93,6 +95,10 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
     if (hdd->ops->get_stats)
         hdd->ops->get_stats(hdd, &out->dev);
     sim_runner_free(rn);
+    if (ev && out->error) {
+        sim_crash_eval_free(ev);             /* the run stopped early: nothing to judge */
+        ev = NULL;
+    }
     if (ev) {
         sim_crash_eval_finish(ev, until);
         sim_crash_eval_fractions(ev, out->frac);

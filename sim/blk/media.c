@@ -11,6 +11,7 @@ struct SimMedia {
     guint64    touched;
     SimMediaListener fn;
     gpointer   ud;
+    GHashTable *torn_old;     /* block -> token beneath a torn write (rare) */
 };
 
 SimMedia *sim_media_new(guint64 nblocks)
@@ -19,6 +20,7 @@ SimMedia *sim_media_new(guint64 nblocks)
     m->nblocks = nblocks;
     m->nchunks = (nblocks + CHUNK - 1) >> CHUNK_SHIFT;
     m->chunks = g_new0(SimToken *, m->nchunks);
+    m->torn_old = g_hash_table_new(g_direct_hash, g_direct_equal);
     return m;
 }
 
@@ -29,6 +31,7 @@ void sim_media_free(SimMedia *m)
     for (guint64 i = 0; i < m->nchunks; i++)
         g_free(m->chunks[i]);
     g_free(m->chunks);
+    g_hash_table_destroy(m->torn_old);
     g_free(m);
 }
 
@@ -56,10 +59,22 @@ void sim_media_init_block(SimMedia *m, guint64 block, SimToken tok)
     *s = tok;
 }
 
+SimToken sim_media_torn_old(const SimMedia *m, guint64 block)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(m->torn_old, GSIZE_TO_POINTER((gsize)block)));
+}
+
 void sim_media_set(SimMedia *m, guint64 block, SimToken tok)
 {
     SimToken *s = slot(m, block);
     SimToken old = *s;
+    gpointer key = GSIZE_TO_POINTER((gsize)block);
+    if (sim_token_is_torn(tok)) {
+        if (!sim_token_is_torn(old))
+            g_hash_table_insert(m->torn_old, key, GUINT_TO_POINTER(old));
+    } else if (sim_token_is_torn(old)) {
+        g_hash_table_remove(m->torn_old, key);
+    }
     if (old == 0 && tok != 0)
         m->touched++;
     *s = tok;

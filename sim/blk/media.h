@@ -23,6 +23,9 @@ static inline SimToken sim_token_base(SimToken t) { return t & ~SIM_TOKEN_TORN_B
 typedef void (*SimMediaListener)(gpointer ud, guint64 block, SimToken old_tok, SimToken new_tok);
 
 SimMedia *sim_media_new(guint64 nblocks);
+/* For a block holding a TORN token: the token that was there before the torn
+ * write began (the sectors that did not land). 0 otherwise. */
+SimToken  sim_media_torn_old(const SimMedia *m, guint64 block);
 void      sim_media_free(SimMedia *m);
 SimToken  sim_media_get(const SimMedia *m, guint64 block);
 /* Durable change at the current simulated time; notifies the listener. */

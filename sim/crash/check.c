@@ -286,10 +286,10 @@ static void pass_bitmaps(Ctx *x)
             gboolean marked = (bm->bits[i] >> bit) & 1;
             if (marked)
                 finding(x, SIM_OUT_CORRUPT, L->bbitmap + g, NOB,
-                        "block bitmap differences: +%" G_GUINT64_FORMAT " (marked in use, referenced by no inode)", b);
+                        "block bitmap differences: -%" G_GUINT64_FORMAT " (marked in use, referenced by no inode)", b);
             else
                 finding(x, SIM_OUT_CORRUPT, L->bbitmap + g, sim_fs_itable_block(L, c->owner[b]),
-                        "block bitmap differences: -%" G_GUINT64_FORMAT " (in use by inode %u, marked free)", b,
+                        "block bitmap differences: +%" G_GUINT64_FORMAT " (in use by inode %u, marked free)", b,
                         c->owner[b]);
             break;
         }
@@ -305,7 +305,7 @@ static void pass_bitmaps(Ctx *x)
         }
         if (marked != used) {
             finding(x, SIM_OUT_CORRUPT, L->ibitmap, sim_fs_itable_block(L, ino),
-                    "inode bitmap differences: %c%u (inode %s, marked %s)", used ? '-' : '+', ino,
+                    "inode bitmap differences: %c%u (inode %s, marked %s)", used ? '+' : '-', ino,
                     used ? "in use" : "free", marked ? "in use" : "free");
             break;
         }
@@ -366,6 +366,25 @@ static guint32 map_block(const SimInode *in, guint32 lblk)
     return 0;
 }
 
+/* Does disk block b hold file block l of (ino, igen), at least write `min`?
+ * A torn block qualifies when both what landed and what it tore over are
+ * that file block, and the older part already held write `min` (a torn
+ * overwrite or append of the file's own block is not stale data, T2). */
+static gboolean data_ok(Ctx *x, guint32 b, guint32 ino, guint32 igen, guint32 l, guint32 min)
+{
+    SimToken t = sim_recovery_get(x->r, x->m, b);
+    const SimVer *v = sim_content_get(x->c->C, sim_token_base(t));
+    if (v->type != SIM_BT_DATA || v->u.data.ino != ino || v->u.data.igen != igen || v->u.data.lblk != l)
+        return FALSE;
+    if (!sim_token_is_torn(t))
+        return v->u.data.wgen >= min;
+    if (sim_recovery_find(x->r, b))
+        return FALSE;                          /* a torn copy from the journal */
+    const SimVer *o = sim_content_get(x->c->C, sim_media_torn_old(x->m, b));
+    return o->type == SIM_BT_DATA && o->u.data.ino == ino && o->u.data.igen == igen && o->u.data.lblk == l &&
+           o->u.data.wgen >= min;
+}
+
 /* Data: every block within a file's size holds that file's data. */
 static void pass_data(Ctx *x)
 {
@@ -381,11 +400,10 @@ static void pass_data(Ctx *x)
             guint32 b = map_block(in, l);
             if (!b || b >= L->nblocks)
                 continue;                      /* hole */
+            if (data_ok(x, b, ino, in->igen, l, 0))
+                continue;
             SimToken t = sim_recovery_get(x->r, x->m, b);
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
-            if (!sim_token_is_torn(t) && v->type == SIM_BT_DATA && v->u.data.ino == ino &&
-                v->u.data.igen == in->igen && v->u.data.lblk == l)
-                continue;
             finding(x, SIM_OUT_STALE_DATA, b, NOB, "inode %u block %u (disk block %u) shows %s%s", ino, l, b,
                     sim_token_is_torn(t) ? "torn " : "",
                     t == 0 ? "zeroes never written to it"
@@ -428,20 +446,22 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
     SimChecker *c = x->c;
     for (guint i = 0; promises && i < promises->len; i++) {
         const SimPromise *p = g_ptr_array_index(promises, i);
-        const char *nm = sim_fs_name(c->fs, p->name);
-        guint32 dnum = p->dir_ino - SIM_FIRST_DIR_INO;
+        g_autofree char *label = p->dir_ino
+            ? g_strdup_printf("d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO, sim_fs_name(c->fs, p->name))
+            : g_strdup_printf("inode %u (renamed since)", p->ino);
         guint64 where = NOB;
-        guint32 ino = dir_find(x, p->dir_ino, p->name, &where);
+        /* bound to its entry, or (renamed since) to the inode alone */
+        guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &where) : p->ino;
         if (ino != p->ino || !c->inode_ok[ino] || c->inodes[ino].igen != p->igen) {
             finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, p->ino), where,
-                    "fsync of d%u/%s returned at %.6fs but the file is missing", dnum, nm, sim_time_to_s(p->t_ack));
+                    "fsync of %s returned at %.6fs but the file is missing", label, sim_time_to_s(p->t_ack));
             continue;
         }
         const SimInode *in = &c->inodes[ino];
         if (in->size < p->size) {
             finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, ino), NOB,
-                    "fsync of d%u/%s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
-                    dnum, nm, sim_time_to_s(p->t_ack), p->size, in->size);
+                    "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
+                    label, sim_time_to_s(p->t_ack), p->size, in->size);
             continue;
         }
         for (guint32 l = 0; l < p->wgen->len; l++) {
@@ -449,13 +469,12 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
             if (!want)
                 continue;
             guint32 b = map_block(in, l);
+            if (b && data_ok(x, b, ino, p->igen, l, want))
+                continue;
             SimToken t = b ? sim_recovery_get(x->r, x->m, b) : 0;
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
-            if (b && !sim_token_is_torn(t) && v->type == SIM_BT_DATA && v->u.data.ino == ino &&
-                v->u.data.igen == p->igen && v->u.data.lblk == l && v->u.data.wgen >= want)
-                continue;
             finding(x, SIM_OUT_LOST_FSYNC, b ? b : NOB, NOB,
-                    "fsync of d%u/%s returned at %.6fs: block %u lacks write %u%s", dnum, nm,
+                    "fsync of %s returned at %.6fs: block %u lacks write %u%s", label,
                     sim_time_to_s(p->t_ack), l, want,
                     v->type == SIM_BT_DATA && v->u.data.ino == ino ? " (holds an older write)" : "");
             break;

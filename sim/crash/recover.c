@@ -263,12 +263,15 @@ void sim_recover(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     r->last_tid = 0;
     r->stop_pos = 0;
 
+    /* A torn superblock reads as the new one: s_start and s_sequence sit in
+     * its first sector, which lands first, and nothing else in it changes
+     * between tail updates. */
     SimToken jt = sim_media_get(m, L->jstart);
     const SimVer *jv = sim_content_get(C, sim_token_base(jt));
-    if (sim_token_is_torn(jt) || jv->type != SIM_BT_JSB) {
+    if (jv->type != SIM_BT_JSB) {
         r->refused = r->refused_jsb = TRUE;
-        g_snprintf(r->why, sizeof r->why, "journal superblock (block %" G_GUINT64_FORMAT ") is %s",
-                   L->jstart, sim_token_is_torn(jt) ? "torn" : sim_blk_type_name(jv->type));
+        g_snprintf(r->why, sizeof r->why, "journal superblock (block %" G_GUINT64_FORMAT ") holds %s",
+                   L->jstart, sim_blk_type_name(jv->type));
         return;
     }
     r->start = jv->u.jsb.start;
@@ -310,6 +313,8 @@ gboolean sim_recover_update(const SimFsLayout *L, const SimContent *C, const Sim
                 r->mark[g_array_index(r->open, guint32, i)] = MARK_NONE;
             g_array_set_size(r->open, 0);
             scan(L, C, m, r, r->resume_pos, r->resume_tid, TRUE);
+            if (r->has_revokes)
+                sim_recover(L, C, m, r);     /* a revoke may cancel copies replayed before it */
             return TRUE;
         }
         /* revokes make a resumed scan unsafe */

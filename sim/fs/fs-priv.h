@@ -18,6 +18,7 @@ typedef struct {
     const SimSnap *last_snap; /* its latest snapshot, to share chunks with (owned by the content table) */
     SimTime  committed_at;
     gboolean home_inflight;
+    gboolean forgotten;       /* freed (jbd2_journal_forget): no longer cached, still owed its checkpoint */
 } FsBuf;
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
     guint    inflight;        /* data writes in flight */
     GArray  *idle_waiters;    /* FsWaiter: run when inflight drops to 0 */
     guint32  dir_ino, name;   /* its (only) entry */
+    guint32  name_tid;        /* transaction that created or last renamed that entry */
     GHashTable *dir;          /* directories: name id -> (lblk << 8 | slot) + 1 */
 } FsInodeMem;
 
@@ -45,6 +47,7 @@ typedef struct {
     guint32 tid;
     TxState state;
     GArray *bufs;             /* guint32 blocks in this transaction */
+    GPtrArray *bufp;          /* FsBuf* logged at the switch (parallel to bufs/toks from then on) */
     GArray *toks;             /* SimToken: each buffer's frozen version (at commit) */
     GArray *ordered;          /* guint32 inodes with newly allocated data */
     GArray *freed;            /* guint32 blocks freed (reusable after commit) */
@@ -66,6 +69,7 @@ struct SimFs {
     GHashTable *name_ids;     /* char* -> id */
     GPtrArray  *names;        /* id -> char* */
     GHashTable *bufs;         /* block -> FsBuf* (all of them) */
+    GPtrArray  *graveyard;    /* forgotten FsBuf*, freed with the fs (transactions may still point at them) */
     FsBuf     **fixed;        /* blocks below nfixed (bitmaps, inode table): direct */
     guint32     nfixed;
     FsInodeMem *im;           /* per inode */
@@ -89,6 +93,7 @@ struct SimFs {
     SimFsHook   oracle_fn;
     gpointer    oracle_ud;
     SimFsStats  st;
+    char       *fatal;        /* the run cannot go on (a transaction larger than the journal) */
     guint64     next_io_id;
 };
 

@@ -625,6 +625,7 @@ int sim_fs_create(SimFs *fs, const char *path)
     g_array_set_size(m->pages, 0);
     m->dir_ino = dir;
     m->name = name;
+    m->name_tid = jrnl_running_tid(fs);
     return 0;
 }
 
@@ -717,14 +718,22 @@ int sim_fs_rename(SimFs *fs, const char *from, const char *to)
     inode_dirty(fs, ino, FALSE);            /* ctime */
     fs->im[ino].dir_ino = d2;
     fs->im[ino].name = n2;
-    promise_drop(fs, ino);
+    fs->im[ino].name_tid = jrnl_running_tid(fs);
+    /* An fsync promised this inode's data, not a name: after the rename
+     * either name may survive a cut, so the promise follows the inode. */
+    SimPromise *pr = g_hash_table_lookup(fs->promises, GUINT_TO_POINTER(ino));
+    if (pr && pr->dir_ino) {
+        pr->dir_ino = 0;
+        if (fs->oracle_fn)
+            fs->oracle_fn(fs->oracle_ud);
+    }
     return 0;
 }
 
 /* ---- fsync: ext4_sync_file ----------------------------------------------- */
 
 typedef struct {
-    guint32 ino, igen;
+    guint32 ino, igen, tid;     /* tid: the transaction waited for */
     gboolean datasync, needs_barrier;
     guint64 size;
     GArray *wgen;
@@ -743,12 +752,17 @@ static void fsync_finish(SimFs *fs, gpointer ctx)
         SimPromise *p = g_new0(SimPromise, 1);
         p->ino = f->ino;
         p->igen = f->igen;
-        p->dir_ino = fs->im[f->ino].dir_ino;
-        p->name = fs->im[f->ino].name;
+        /* the entry is promised only if the commit waited for recorded it */
+        if (fs->im[f->ino].name_tid <= f->tid) {
+            p->dir_ino = fs->im[f->ino].dir_ino;
+            p->name = fs->im[f->ino].name;
+        }
         p->size = f->size;
         p->wgen = f->wgen;
         f->wgen = NULL;
         if (old && old->igen == p->igen) {   /* keep the stronger of two promises */
+            if (!old->dir_ino)
+                p->dir_ino = 0;                  /* renamed since: either name may survive */
             p->size = MAX(p->size, old->size);
             if (old->wgen->len > p->wgen->len)
                 g_array_set_size(p->wgen, old->wgen->len);
@@ -789,8 +803,8 @@ static void fsync_data_written(SimFs *fs, gpointer ctx)
 {
     Fsync *f = ctx;
     FsInodeMem *m = &fs->im[f->ino];
-    guint32 tid = f->datasync ? m->datasync_tid : m->sync_tid;
-    jrnl_wait_commit(fs, tid, fsync_committed, f, &f->needs_barrier);
+    f->tid = f->datasync ? m->datasync_tid : m->sync_tid;
+    jrnl_wait_commit(fs, f->tid, fsync_committed, f, &f->needs_barrier);
 }
 
 guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size)
@@ -950,6 +964,7 @@ SimFs *sim_fs_new(SimWorld *w, const SimFsCfg *cfg, SimBlkDev *dev, SimMedia *me
     fs->names = g_ptr_array_new_with_free_func(g_free);
     name_id(fs, "");                       /* id 0: no name */
     fs->bufs = g_hash_table_new(g_direct_hash, g_direct_equal);
+    fs->graveyard = g_ptr_array_new();
     fs->nfixed = (guint32)(fs->L.itable + fs->L.itable_blocks);
     fs->fixed = g_new0(FsBuf *, fs->nfixed);
     fs->im = g_new0(FsInodeMem, fs->L.ninodes);
@@ -1022,6 +1037,13 @@ void sim_fs_free(SimFs *fs)
         g_free(b);
     }
     g_hash_table_destroy(fs->bufs);
+    for (guint i = 0; i < fs->graveyard->len; i++) {
+        FsBuf *b = g_ptr_array_index(fs->graveyard, i);
+        g_free(b->content);
+        g_free(b);
+    }
+    g_ptr_array_free(fs->graveyard, TRUE);
+    g_free(fs->fatal);
     g_free(fs->fixed);
     for (guint32 i = 0; i < fs->L.ninodes; i++) {
         if (fs->im[i].pages)
@@ -1068,3 +1090,4 @@ GPtrArray *sim_fs_promises(const SimFs *fs)
 }
 
 void sim_fs_get_stats(const SimFs *fs, SimFsStats *st) { *st = fs->st; }
+const char *sim_fs_fatal(const SimFs *fs) { return fs->fatal; }

@@ -66,7 +66,7 @@ static inline guint64 sim_fs_itable_block(const SimFsLayout *l, guint32 ino)
 /* What an acknowledged fsync promised about one file (the oracle). */
 typedef struct {
     guint32 ino, igen;
-    guint32 dir_ino, name;     /* the entry that must lead to it */
+    guint32 dir_ino, name;     /* the entry that must lead to it; dir_ino 0: any (renamed since) */
     guint64 size;              /* at least this size */
     GArray *wgen;              /* guint32 per file block: at least this write generation (0: none) */
     SimTime t_ack;             /* when the fsync returned */
@@ -114,3 +114,5 @@ typedef struct {
     guint64 data_blocks_written, meta_blocks_journaled, meta_blocks_checkpointed;
 } SimFsStats;
 void sim_fs_get_stats(const SimFs *fs, SimFsStats *st);
+/* Why the file system stopped the run (NULL if it did not). */
+const char *sim_fs_fatal(const SimFs *fs);

@@ -26,6 +26,7 @@ static FsTxn *txn_new(SimFs *fs)
     t->state = TX_RUNNING;
     t->bufs = g_array_new(FALSE, FALSE, sizeof(guint32));
     t->toks = g_array_new(FALSE, FALSE, sizeof(SimToken));
+    t->bufp = g_ptr_array_new();
     t->ordered = g_array_new(FALSE, FALSE, sizeof(guint32));
     t->freed = g_array_new(FALSE, FALSE, sizeof(guint32));
     t->revokes = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -38,6 +39,7 @@ static void txn_free(FsTxn *t)
 {
     g_array_free(t->bufs, TRUE);
     g_array_free(t->toks, TRUE);
+    g_ptr_array_free(t->bufp, TRUE);
     g_array_free(t->ordered, TRUE);
     g_array_free(t->freed, TRUE);
     g_array_free(t->revokes, TRUE);
@@ -120,23 +122,22 @@ void jrnl_add_ordered(SimFs *fs, guint32 ino)
 
 void jrnl_add_freed(SimFs *fs, guint32 block) { g_array_append_val(fs->running->freed, block); }
 
-/* A journaled block is freed: drop its buffer (it must never be written home
- * again) and record a revoke, so replay of older transactions cannot
- * overwrite the block once it is reused (J6). */
+/* A journaled block is freed (jbd2_journal_forget): it leaves the cache, so
+ * a reallocation starts a fresh buffer, and a revoke record keeps replay of
+ * older transactions from overwriting the block once it is reused (J6). Its
+ * checkpoint obligation stays: the tail may not pass a transaction whose copy
+ * of it is not home (jbd2 instead forces the forgetting transaction to commit
+ * first - either way replay can never need a copy the tail skipped). The
+ * buffer itself lives on in the graveyard: transactions may point at it. */
 void jrnl_forget(SimFs *fs, guint32 block)
 {
     FsBuf *b = g_hash_table_lookup(fs->bufs, GUINT_TO_POINTER(block));
     if (!b)
         return;
-    if (b->cp_tid) {
-        FsTxn *t = txn_find(fs, b->cp_tid);
-        g_assert(t && t->cp_count > 0);
-        t->cp_count--;
-    }
     g_array_append_val(fs->running->revokes, block);
     g_hash_table_remove(fs->bufs, GUINT_TO_POINTER(block));
-    g_free(b->content);
-    g_free(b);
+    b->forgotten = TRUE;
+    g_ptr_array_add(fs->graveyard, b);
 }
 
 static void defer_waiter(SimWorld *w, gpointer obj, gint64 arg)
@@ -243,9 +244,10 @@ static void commit_switch(SimFs *fs)
         guint32 blk = g_array_index(t->bufs, guint32, i);
         FsBuf *b = fs_buf_find(fs, blk);
         if (!b || b->jtid != t->tid)
-            continue;
+            continue;                        /* forgotten since it joined */
         SimToken tok = fs_snapshot(fs, b, t->tid);
         g_array_append_val(t->toks, tok);
+        g_ptr_array_add(t->bufp, b);
         g_array_index(t->bufs, guint32, n++) = blk;
     }
     g_array_set_size(t->bufs, n);
@@ -378,10 +380,8 @@ static void commit_finish(SimFs *fs, FsTxn *t)
 {
     t->state = TX_COMMITTED;
     fs->st.commits++;
-    for (guint i = 0; i < t->bufs->len; i++) {
-        FsBuf *b = fs_buf_find(fs, g_array_index(t->bufs, guint32, i));
-        if (!b)
-            continue;                           /* forgotten during the commit */
+    for (guint i = 0; i < t->bufp->len; i++) {
+        FsBuf *b = g_ptr_array_index(t->bufp, i);   /* forgotten or not: its copy is in the log */
         b->committed = g_array_index(t->toks, SimToken, i);
         b->committed_at = sim_now(fs->w);
         if (b->cp_tid && b->cp_tid != t->tid) {
@@ -412,6 +412,16 @@ static void commit_kick(SimWorld *w, gpointer obj, gint64 arg)
         return;
     if (t->bufs->len == 0 && t->commit_waiters->len == 0) {
         t->commit_requested = FALSE;       /* nothing to commit, nobody waiting */
+        return;
+    }
+    if (log_blocks_needed(t) + 1 >= NPOS(fs)) {
+        /* one operation dirtied more than the whole journal can hold: no
+         * checkpoint can make room; stop the run rather than spin */
+        g_free(fs->fatal);
+        fs->fatal = g_strdup_printf("fs.journal_mb: a transaction of %u log blocks does not fit a journal of %u "
+                                    "(make the journal larger or the writes smaller)",
+                                    log_blocks_needed(t), NPOS(fs));
+        sim_world_stop(fs->w);
         return;
     }
     if (log_free(fs) < log_blocks_needed(t)) {
@@ -527,9 +537,9 @@ static void checkpoint_start(SimFs *fs)
     FsTxn *o = oldest_checkpoint_txn(fs);
     fs->cp_pending = 1;
     if (o) {
-        for (guint i = 0; i < o->bufs->len; i++) {
-            FsBuf *b = fs_buf_find(fs, g_array_index(o->bufs, guint32, i));
-            if (!b || b->cp_tid != o->tid)
+        for (guint i = 0; i < o->bufp->len; i++) {
+            FsBuf *b = g_ptr_array_index(o->bufp, i);
+            if (b->cp_tid != o->tid)
                 continue;
             /* A buffer re-dirtied by the running transaction is written in
              * its committed version: home never gets uncommitted content. */

@@ -138,8 +138,14 @@ static gboolean refill(Thread *t)
     clear_ops(t->ops);
     t->next = 0;
     if (r->gen) {
-        if (!r->gen(r->gen_ud, t->id, t->iteration, t->ops, &r->st.error))
+        GError *err = NULL;
+        if (!r->gen(r->gen_ud, t->id, t->iteration, t->ops, &err)) {
+            if (err && !r->st.error)
+                r->st.error = err;           /* the first error stops the run */
+            else
+                g_clear_error(&err);
             return FALSE;
+        }
     } else if (r->cfg.kind == SIM_WL_SMALLFILES) {
         gen_smallfiles(t);
     } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE || r->cfg.kind == SIM_WL_WAL_APPEND) {
