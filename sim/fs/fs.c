@@ -532,6 +532,7 @@ static int dir_add(SimFs *fs, guint32 dir, guint32 name, guint32 ino)
                 SimDirent *e = dir_slot_buf(fs, dir, l << 8 | s);
                 e->name = name;
                 e->ino = ino;
+                inode_dirty(fs, dir, FALSE);   /* mtime: a later fsync of the directory commits the entry */
                 g_hash_table_insert(fs->im[dir].dir, GUINT_TO_POINTER(name), GUINT_TO_POINTER((l << 8 | s) + 1));
                 return 0;
             }
