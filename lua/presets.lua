@@ -143,6 +143,63 @@ define("virtual_disk_unsafe", "a VM disk with QEMU cache=unsafe: host page cache
   ncq_depth = 128,        -- modelling choice: a virtio-blk queue holds on the order of a hundred requests
 }))
 
+-- ---- RAID controllers (device.model = "raid") ---------------------------
+-- These return a `raid` table (model = "raid" plus keys of the raid schema,
+-- `powercut list params`); the member drives are the `device` table:
+--
+--   device = presets.sata_7200 { model = "raid" }   -- each member drive
+--   raid = presets.megaraid_bbu { member_cache = true }
+--
+-- Timing figures of the controller are modelling choices (the model only
+-- charges a per-command overhead and a transfer rate into its cache).
+
+-- A MegaRAID-style controller with a battery-backed write-back cache
+-- (SEMANTICS §5.1): RAID-1 of two drives, member caches disabled as the
+-- vendors ship it, host flushes drained (PostgreSQL docs' behaviour). With
+-- a non-volatile cache and member caches off it advertises write-through,
+-- so the host sends no flushes (RHEL "Write Barriers", H9).
+local megaraid_bbu = {
+  model = "raid",
+  level = 1,              -- modelling choice: the simplest redundant array
+  disks = 2,
+  stripe_blocks = 16,     -- 64 KiB strip: typical default strip size of MegaRAID-class controllers (vendor doc)
+  cache_mb = 1024,        -- 1 GiB: typical cache of current MegaRAID-class cards (vendor datasheets list 1-8 GB)
+  write_policy = "write-back",  -- vendor doc: write-back only while the battery is good, else write-through
+  backing = "battery",
+  hold_h = 72,            -- "up to 72 hours" hold-up (3ware, SEMANTICS §5.1)
+  member_cache = false,   -- vendor doc: member disk caches "disabled by default" (Intel RAID guide, SEMANTICS §5.1)
+  flush = "drain",        -- PostgreSQL docs: SYNCHRONIZE CACHE drains the controller cache (SEMANTICS §5.2)
+  destage_depth = 32,     -- modelling choice
+  ctrl_mb_s = 2000,       -- modelling choice: PCIe 3.0 x8 cards move a few GB/s
+  cmd_overhead_us = 10,   -- modelling choice
+}
+define("megaraid_bbu", "RAID controller, 1 GiB battery-backed write-back cache (72 h), member caches off",
+       megaraid_bbu)
+
+-- The same controller with "always/forced write-back" and no battery: a
+-- volatile cache at the array level (R3). Dell/Intel/MegaRAID docs: "data
+-- loss may occur in the event of a power failure".
+define("megaraid_forced_wb", "the same controller in forced write-back without a battery: a volatile array cache",
+       merge("megaraid_forced_wb", megaraid_bbu, {
+  write_policy = "forced-write-back",   -- vendor doc: "Always Write Back" / "Force WB"
+  backing = "none",
+}))
+
+-- A high-end array (RHEL "Write Barriers", H11): mirrored, flash-backed
+-- non-volatile cache, large, member drives' state never matters to the host.
+-- Modelled as a RAID-10 behind an always-safe cache (backing = flash: no
+-- hold-time limit) with member caches off; it advertises write-through.
+define("high_end_array", "high-end array: 64 GiB mirrored non-volatile cache over RAID-10, always safe",
+       merge("high_end_array", megaraid_bbu, {
+  level = 10,             -- modelling choice
+  disks = 8,              -- modelling choice
+  cache_mb = 65536,       -- modelling choice: arrays of the class ship tens to hundreds of GB of cache
+  backing = "flash",      -- modelling choice: mirrored cache protected by batteries + vaulting to flash (no time limit)
+  destage_depth = 256,    -- modelling choice
+  ctrl_mb_s = 8000,       -- modelling choice
+  cmd_overhead_us = 50,   -- modelling choice: a SAN round trip is tens of microseconds
+}))
+
 -- A misspelt preset name is an error that names it.
 return setmetatable(presets, {
   __index = function(_, k)

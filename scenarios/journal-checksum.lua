@@ -1,6 +1,6 @@
 -- Journal checksums under power cuts: none, v1 (journal_checksum), v3
 -- (metadata_csum) and v3 with journal_async_commit, each with barriers on and
--- off (SEMANTICS §1.1, §1.5; claims J1, J2, J4, J5, J7, J8).
+-- off (SEMANTICS §1.1, §1.5; claims J1, J2, J4, J5, J7, E2).
 --
 -- The 7200 rpm SATA disk with its 64 MiB volatile cache (SATF destage order)
 -- under the small-files workload of scenarios/barriers.lua: create, write
@@ -16,18 +16,27 @@
 --                   its own order, so a durable commit can seal log blocks
 --                   that never landed or were overwritten by a later lap of
 --                   the log (J4a, J4c):
---                     none: replay copies those stale blocks home - SILENT
---                           corruption (`corrupt`, or an older version of a
---                           block, seen as stale data or a lost fsync);
---                     v1:   the crc in the commit block no longer matches -
+--                     none: replay copies those stale blocks home, SILENTLY:
+--                           `corrupt` when the damage shows, and often it
+--                           does not - a later transaction's intact copy of
+--                           the same block overwrites it during replay, or
+--                           it is an older version of the block (the cut
+--                           then counts as a lost fsync or stale data);
+--                     v1:   the crc in the commit block no longer matches:
 --                           "journal transaction N is corrupt", the mount is
---                           refused (`unmountable`): the same cuts, now
---                           DETECTED; J4b/J4c states that need no stale log
---                           block stay undetectable by any checksum;
+--                           refused (`unmountable`) - every cut that replays
+--                           a stale log block is now DETECTED, including the
+--                           ones replay would have healed: detection costs
+--                           availability. States that need no stale log
+--                           block (J4b, home writes ahead of their commit)
+--                           stay undetectable by any checksum;
 --                     v3:   the per-tag checksum of the bad copy fails at
---                           replay: recovery fails (`unmountable`).
---                   Lost fsyncs (E6) stay: checksums detect, they do not
---                   make anything durable.
+--                           replay: recovery fails (`unmountable`), the same
+--                           cuts as v1.
+--                   The I/O is the same in all three (same seed: the same
+--                   cuts): a cut's outcome with v1 or v3 is its outcome
+--                   without checksums, or unmountable. Lost fsyncs (E6)
+--                   stay: checksums detect, they make nothing durable.
 -- v3-async-*        journal_async_commit: the commit record is written with
 --                   the body, without waiting for it, and with barriers on a
 --                   flush follows its completion (J7). ext4 refuses
@@ -46,9 +55,10 @@
 --                   turns it into a clean loss of the transaction); and
 --                   without the commit's PREFLUSH the file's data is no
 --                   longer ordered before its commit (stale data, E2).
---                   barrier-off: the same as v3-barrier-off - without
---                   barriers the synchronous commit never waited for
---                   durability either.
+--                   barrier-off: the same cuts as v3-barrier-off - without
+--                   barriers the synchronous commit waited only for
+--                   completion in the drive's cache, which the model's
+--                   drive gives in submission order anyway.
 --
 --   powercut run scenarios/journal-checksum.lua -j 2
 local presets = require "presets"

@@ -3,6 +3,7 @@
  * expectations failed; 1 any other failure. */
 #include "run.h"
 #include "cmd-results.h"
+#include "explain/explain.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,9 @@ static const char *const commands =
     "                                comparison plots (rates, throughput, tradeoff, sweep, latency)\n"
     "  merge SHARD.json... [-o FILE] [--csv FILE]\n"
     "                                combine --shard results: exactly the unsharded result\n"
+    "  explain SCENARIO.lua --case NAME (--trial K [--run R] | --first OUTCOME | --at SECONDS)\n"
+    "                                one power cut block by block: where each write was, what the cut\n"
+    "                                destroyed, recovery, the verdict and why (--json, --plot)\n"
     "  list [scenarios | presets | params SCENARIO.lua]\n"
     "                                shipped scenarios, device presets (lua/presets.lua) with their\n"
     "                                key parameters, or every parameter a scenario can set\n"
@@ -308,9 +312,12 @@ static int list_params(const char *path)
                    sc->param_help ? (char *)g_ptr_array_index(sc->param_help, i) : "");
     }
     g_autoptr(GString) s = g_string_new(NULL);
-    const SimSchema *schemas[] = { &sim_run_schema, &sim_hdd_schema, &sim_fs_schema, &sim_workload_schema };
+    const SimSchema *schemas[] = { &sim_run_schema, &sim_hdd_schema, &sim_raid_schema, &sim_fs_schema,
+                                   &sim_workload_schema };
     const char *titles[] = { "Run settings (run.KEY, or top-level keys of the scenario)",
-                             "Disk (device.KEY)", "File system (fs.KEY)", "Workload (workload.KEY)" };
+                             "Disk (device.KEY; device.model = \"hdd\" or \"raid\"; with raid: each member drive)",
+                             "RAID controller (raid.KEY; used when device.model = \"raid\")",
+                             "File system (fs.KEY)", "Workload (workload.KEY)" };
     for (guint i = 0; i < G_N_ELEMENTS(schemas); i++) {
         g_string_append_printf(s, "\n%s:\n", titles[i]);
         sim_params_describe(schemas[i], s);
@@ -386,5 +393,7 @@ int main(int argc, char **argv)
         return powercut_cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return powercut_cmd_merge(argc - 1, argv + 1);
-    die_usage("unknown command '%s' (allowed: run, plot, merge, list, help, --version)", cmd);
+    if (!strcmp(cmd, "explain"))
+        return powercut_cmd_explain(argc - 1, argv + 1);
+    die_usage("unknown command '%s' (allowed: run, explain, plot, merge, list, help, --version)", cmd);
 }

@@ -86,7 +86,7 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     GArray *pending = g_array_new(FALSE, FALSE, sizeof(SimReplay));   /* tags of the open transaction */
     GArray *revokes = g_array_new(FALSE, FALSE, sizeof(Revoke));
     GArray *seen = g_array_new(FALSE, FALSE, sizeof(guint32));         /* headers read, open transaction */
-    guint32 scanned = 0, fold = 0, last_time = 0, failed = 0;
+    guint32 scanned = 0, fold = 0, last_time = 0, failed = 0, bad_block = 0;
     r->stop_pos = 0;
     for (;;) {
         if (scanned++ > npos) {
@@ -95,8 +95,11 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
         }
         SimToken t = sim_media_get(m, sim_fs_jblock(L, pos));
         const SimVer *v = sim_content_get(C, sim_token_base(t));
-        gboolean hdr = !sim_token_is_torn(t) &&
-                       (v->type == SIM_BT_JDESC || v->type == SIM_BT_JCOMMIT || v->type == SIM_BT_JREVOKE);
+        /* A torn header block still reads as its new header: the magic, type
+         * and sequence are in the first sector, which lands first (T2). What
+         * the rest of it held is judged below, by the checksum in force. */
+        gboolean torn = sim_token_is_torn(t);
+        gboolean hdr = v->type == SIM_BT_JDESC || v->type == SIM_BT_JCOMMIT || v->type == SIM_BT_JREVOKE;
         if (!hdr || v->tid != expect) {
             r->stop_pos = pos;
             if (hdr)
@@ -104,8 +107,11 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
                            sim_blk_type_name(v->type), v->tid, expect);
             else
                 g_snprintf(r->why, sizeof r->why, "log position %u holds %s%s, expected T%u", pos,
-                           sim_token_is_torn(t) ? "a torn " : "", sim_blk_type_name(v->type), expect);
+                           torn ? "a torn " : "", sim_blk_type_name(v->type), expect);
             break;
+        }
+        if (torn && L->jcsum == SIM_JCSUM_V3 && v->type != SIM_BT_JCOMMIT && !bad_block) {
+            bad_block = pos;                 /* its tail checksum fails: judged at the next commit */
         }
         if (failed && v->type == SIM_BT_JCOMMIT) {
             /* async: a valid commit after a bad one - "journal transaction N is corrupt" */
@@ -128,12 +134,23 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
             }
         } else if (v->type == SIM_BT_JREVOKE) {
             const SimJRevoke *rv = v->u.snap;
-            for (guint32 i = 0; i < rv->n; i++) {
+            /* without v3 a torn revoke block goes unnoticed and its records
+             * are garbage: none of them takes effect (J8) */
+            for (guint32 i = 0; i < (torn ? 0 : rv->n); i++) {
                 Revoke x = { rv->blocks[i], expect };
                 g_array_append_val(revokes, x);
             }
             r->has_revokes = TRUE;
-        } else if (L->jcsum == SIM_JCSUM_V1 && fold != v->u.commit.csum && !failed) {
+        } else if (bad_block) {
+            /* v3: a descriptor or revoke block failed its checksum and a newer
+             * commit follows: recovery fails (-EFSBADCRC) */
+            r->refused = TRUE;
+            r->stop_pos = pos;
+            g_snprintf(r->why, sizeof r->why, "log position %u (T%u) is torn: its block checksum fails", bad_block,
+                       expect);
+            break;
+        } else if (((L->jcsum == SIM_JCSUM_V1 && fold != v->u.commit.csum) ||
+                    (L->jcsum == SIM_JCSUM_V3 && torn)) && !failed) {
             /* v1: the crc in the commit block does not match the transaction */
             if (v->u.commit.time_ms < last_time) {
                 r->stop_pos = pos;               /* a stale commit from an older journal */
@@ -145,8 +162,8 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
             if (!L->jasync) {
                 r->refused = TRUE;
                 r->stop_pos = pos;
-                g_snprintf(r->why, sizeof r->why, "journal transaction %u is corrupt (commit checksum mismatch)",
-                           expect);
+                g_snprintf(r->why, sizeof r->why, "journal transaction %u is corrupt (%s)", expect,
+                           torn ? "torn commit block" : "commit checksum mismatch");
                 break;
             }
             /* async: end the log here, but keep scanning for a later commit */
@@ -157,25 +174,6 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
             expect++;
         } else {
             /* commit block: the transaction is complete */
-            if (L->jcsum == SIM_JCSUM_V3) {
-                /* v3: every tagged copy carries its own checksum; a mismatch is
-                 * not replayed and recovery fails at the end (-EFSBADCRC) */
-                for (guint i = 0; i < pending->len && !r->refused; i++) {
-                    SimReplay *rp = &g_array_index(pending, SimReplay, i);
-                    if (rp->tok != rp->intended) {
-                        r->refused = TRUE;
-                        g_snprintf(r->why, sizeof r->why,
-                                   "transaction %u: the copy of block %u at log position %u fails its checksum "
-                                   "(recovery failed)", expect, rp->home, rp->pos);
-                    }
-                }
-                if (r->refused) {
-                    for (guint i = 0; i < pending->len; i++)
-                        g_array_append_val(seen, g_array_index(pending, SimReplay, i).pos);
-                    r->stop_pos = pos;
-                    break;
-                }
-            }
             last_time = v->u.commit.time_ms;
             fold = 0;
             for (guint i = 0; i < seen->len; i++)
@@ -220,24 +218,39 @@ static void scan(const SimFsLayout *L, const SimContent *C, const SimMedia *m, S
     }
 #undef NEXT
     if (!incremental) {
-        /* REVOKE then REPLAY: per home block, the last writer not revoked */
+        /* REVOKE: the highest revoking tid per block, over complete transactions */
+        GHashTable *rev = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (guint k = 0; k < revokes->len; k++) {
+            Revoke *x = &g_array_index(revokes, Revoke, k);
+            gpointer key = GUINT_TO_POINTER(x->block);
+            if (x->tid <= r->last_tid && GPOINTER_TO_UINT(g_hash_table_lookup(rev, key)) < x->tid)
+                g_hash_table_insert(rev, key, GUINT_TO_POINTER(x->tid));
+        }
+        /* REPLAY, in transaction order: revoked tags are skipped first; then
+         * v3 checks each tag's checksum - a bad copy is not written and
+         * recovery fails at the end ("recover what we can"); per home
+         * block the last writer wins */
         g_array_sort(r->replay, cmp_replay);
         guint n = 0;
         for (guint i = 0; i < r->replay->len; i++) {
             SimReplay *rp = &g_array_index(r->replay, SimReplay, i);
-            gboolean revoked = FALSE;
-            for (guint k = 0; k < revokes->len && !revoked; k++) {
-                Revoke *x = &g_array_index(revokes, Revoke, k);
-                revoked = x->block == rp->home && x->tid >= rp->tid && x->tid <= r->last_tid;
-            }
-            if (revoked)
+            if (GPOINTER_TO_UINT(g_hash_table_lookup(rev, GUINT_TO_POINTER(rp->home))) >= rp->tid)
                 continue;
+            if (L->jcsum == SIM_JCSUM_V3 && rp->tok != rp->intended) {
+                if (!r->refused)
+                    g_snprintf(r->why, sizeof r->why,
+                               "transaction %u: the copy of block %u at log position %u fails its checksum "
+                               "(recovery failed)", rp->tid, rp->home, rp->pos);
+                r->refused = TRUE;
+                continue;
+            }
             if (n && g_array_index(r->replay, SimReplay, n - 1).home == rp->home)
                 g_array_index(r->replay, SimReplay, n - 1) = *rp;    /* later tid (or later in the tid) wins */
             else
                 g_array_index(r->replay, SimReplay, n++) = *rp;
         }
         g_array_set_size(r->replay, n);
+        g_hash_table_destroy(rev);
     }
     g_array_free(pending, TRUE);
     g_array_free(revokes, TRUE);

@@ -120,4 +120,5 @@ void     jrnl_add_freed(SimFs *fs, guint32 block);
 void     jrnl_wait_commit(SimFs *fs, guint32 tid, void (*fn)(SimFs *, gpointer), gpointer ctx,
                           gboolean *needs_barrier);
 void     jrnl_writeback(SimFs *fs);                     /* periodic metadata writeback */
+gboolean jrnl_congested(SimFs *fs);                     /* the running transaction is full */
 guint32  jrnl_running_tid(SimFs *fs);

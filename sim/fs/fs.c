@@ -808,6 +808,27 @@ static void fsync_data_written(SimFs *fs, gpointer ctx)
     jrnl_wait_commit(fs, f->tid, fsync_committed, f, &f->needs_barrier);
 }
 
+typedef struct { SimFsDoneFn done; gpointer ctx; } Room;
+
+static void room_ready(SimFs *fs, gpointer p)
+{
+    Room r = *(Room *)p;
+    g_free(p);
+    r.done(r.ctx, 0);
+}
+
+int sim_fs_wait_room(SimFs *fs, SimFsDoneFn done, gpointer ctx)
+{
+    if (!jrnl_congested(fs))
+        return 0;
+    Room *r = g_new(Room, 1);
+    r->done = done;
+    r->ctx = ctx;
+    FsWaiter wt = { room_ready, r };
+    g_array_append_val(fs->space_waiters, wt);
+    return 1;
+}
+
 guint32 sim_fs_stat(SimFs *fs, const char *path, guint32 *igen, guint64 *size)
 {
     guint32 dir, name, ino;

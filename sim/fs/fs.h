@@ -99,6 +99,10 @@ int sim_fs_write(SimFs *fs, const char *path, guint64 off, guint64 len);
 int sim_fs_append(SimFs *fs, const char *path, guint64 len);
 int sim_fs_unlink(SimFs *fs, const char *path);
 int sim_fs_rename(SimFs *fs, const char *from, const char *to);
+/* Before an operation that changes metadata: 0 if it may go ahead, 1 if it
+ * must wait (the running transaction is full, as jbd2's start_this_handle
+ * waits) - then done(ctx, 0) is called when it may. */
+int sim_fs_wait_room(SimFs *fs, SimFsDoneFn done, gpointer ctx);
 /* path "dK/" (trailing slash) fsyncs directory dK: commits its entries. */
 int sim_fs_fsync(SimFs *fs, const char *path, gboolean datasync, SimFsDoneFn done, gpointer ctx);
 /* The inode a path names now (0 if none) and its generation and size. */

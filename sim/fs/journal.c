@@ -19,6 +19,8 @@ static guint32 pos_add(SimFs *fs, guint32 pos, guint32 k)
     return (pos - 1 + k) % NPOS(fs) + 1;
 }
 
+static guint32 log_blocks_needed(const FsTxn *t);
+
 static FsTxn *txn_new(SimFs *fs)
 {
     FsTxn *t = g_new0(FsTxn, 1);
@@ -96,6 +98,24 @@ static void commit_timer(SimWorld *w, gpointer obj, gint64 tid)
 
 /* The largest transaction the log accepts (jbd2: a quarter of the journal). */
 static guint32 max_txn_blocks(SimFs *fs) { return MAX(8u, NPOS(fs) / 4); }
+
+/* jbd2's start_this_handle: a new operation waits while the running
+ * transaction is at its maximum size; it joins the next one once this one
+ * switches to committing. */
+gboolean jrnl_congested(SimFs *fs)
+{
+    FsTxn *t = fs->running;
+    if (log_blocks_needed(t) + 2 < max_txn_blocks(fs))
+        return FALSE;
+    request_commit(fs, t);
+    return TRUE;
+}
+
+static void release_room(SimWorld *w, gpointer obj, gint64 arg)
+{
+    SimFs *fs = obj;
+    fs_waiters_run(fs, fs->space_waiters);
+}
 
 void jrnl_dirty(SimFs *fs, FsBuf *b)
 {
@@ -237,6 +257,8 @@ static void commit_switch(SimFs *fs)
     t->state = TX_COMMITTING;
     t->commit_requested = FALSE;
     fs->running = txn_new(fs);
+    if (fs->space_waiters->len)                 /* operations held back join the new transaction */
+        sim_schedule_after(fs->w, 0, release_room, fs, 0);
     /* Freeze every buffer now: later changes belong to the new transaction.
      * Buffers forgotten (freed) since they joined are not logged. */
     guint n = 0;

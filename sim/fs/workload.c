@@ -158,6 +158,7 @@ static gboolean refill(Thread *t)
 }
 
 static void issue(SimWorld *w, gpointer obj, gint64 arg);
+static void execute(Thread *t);
 
 static void schedule_next(Thread *t)
 {
@@ -196,15 +197,29 @@ static void fs_done(gpointer ctx, int err) { op_done(ctx, err); }
 static void issue(SimWorld *w, gpointer obj, gint64 arg)
 {
     Thread *t = obj;
-    SimRunner *r = t->r;
     if (t->next >= t->ops->len && !refill(t)) {
         t->stopped = TRUE;
         return;
     }
     SimOp *op = &g_array_index(t->ops, SimOp, t->next++);
-    SimFs *fs = r->fs;
     t->cur = op->kind;
     t->t_issue = sim_now(w);
+    execute(t);
+}
+
+static void room_ready(gpointer ctx, int err) { execute(ctx); }
+
+/* Run the current operation (t->next - 1); metadata operations first wait
+ * for room in the running transaction. */
+static void execute(Thread *t)
+{
+    SimRunner *r = t->r;
+    SimOp *op = &g_array_index(t->ops, SimOp, t->next - 1);
+    SimFs *fs = r->fs;
+    gboolean meta = op->kind == SIM_OP_CREATE || op->kind == SIM_OP_WRITE || op->kind == SIM_OP_APPEND ||
+                    op->kind == SIM_OP_UNLINK || op->kind == SIM_OP_RENAME;
+    if (meta && sim_fs_wait_room(fs, room_ready, t) == 1)
+        return;
     int ret = 0;
     switch (op->kind) {
     case SIM_OP_CREATE: ret = sim_fs_create(fs, op->file); break;

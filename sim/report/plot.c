@@ -428,8 +428,8 @@ gboolean sim_plot_draw(const SimPlotDoc *d, const char *outdir, const char *form
             known = !strcmp(*k, kind);
         if (!strcmp(kind, "timeline")) {
             g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_INPUT,
-                        "--kind timeline: not available yet (it draws one crash from `powercut explain`, "
-                        "which does not exist yet)");
+                        "--kind timeline: a results file holds no single crash to draw (draw one with "
+                        "`powercut explain SCENARIO.lua --case NAME --trial K --plot FILE.png`)");
             return FALSE;
         }
         const char *why = NULL;

@@ -12,8 +12,8 @@
  *   sweep       corruption, lost-fsync rate and ops/s against the swept
  *               parameter, one line per value of the others (swept results)
  *   latency     fsync latency CDF per case
- * (`timeline`, the write-ordering picture of one crash, needs data that
- * `powercut explain` would provide; it does not exist yet.) */
+ * (`timeline`, the write-ordering picture of one crash, is drawn by
+ * `powercut explain ... --plot FILE` from its trace: sim/explain.) */
 #pragma once
 #include "report.h"
 

@@ -2,6 +2,7 @@
  * settings, and one fully-resolved configuration per case. */
 #pragma once
 #include "../dev/hdd.h"
+#include "../dev/device.h"
 #include "../fs/fs.h"
 #include "../fs/workload.h"
 
@@ -16,7 +17,10 @@ extern const SimSchema sim_run_schema;
 typedef struct {
     char          *name;
     SimRunCfg      run;
-    SimHddCfg      dev;
+    SimHddCfg      dev;            /* the drive (model hdd), or each member drive (model raid) */
+    int            dev_model;      /* SimDevModel: device.model */
+    SimRaidCfg     raid;           /* the controller (model raid): the `raid` table (unused by model hdd,
+                                    * so one scenario can compare a bare disk with a controller) */
     SimFsCfg       fs;
     SimWorkloadCfg wl;
     int            lua_case_index; /* 1-based index in the scenario's cases, for Lua workloads */

@@ -46,22 +46,26 @@ const SimSchema sim_run_schema = { "run", run_params, G_N_ELEMENTS(run_params), 
 
 /* The configuration models of a case: scenario key, schema, place in SimCaseSpec. */
 typedef struct { const char *key; const SimSchema *schema; gsize off; } Model;
-enum { M_DEVICE, M_FS, M_WORKLOAD, M_RUN, M_N };
+/* M_RAID: the controller of device.model = "raid" (sim/dev/raid.h); the
+ * device table then describes each member drive. */
+enum { M_DEVICE, M_FS, M_WORKLOAD, M_RAID, M_RUN, M_N };
 static const Model models[M_N] = {
     { "device", &sim_hdd_schema, G_STRUCT_OFFSET(SimCaseSpec, dev) },
     { "fs", &sim_fs_schema, G_STRUCT_OFFSET(SimCaseSpec, fs) },
     { "workload", &sim_workload_schema, G_STRUCT_OFFSET(SimCaseSpec, wl) },
+    { "raid", &sim_raid_schema, G_STRUCT_OFFSET(SimCaseSpec, raid) },
     { "run", &sim_run_schema, G_STRUCT_OFFSET(SimCaseSpec, run) },
 };
 #define CFG(cs, m) ((gpointer)((char *)(cs) + models[m].off))
 
 /* Keys handled outside the schemas, per table. */
-static const char *const top_keys[] = { "description", "device", "fs", "workload", "cases", "expect", "sweep", NULL };
-static const char *const case_keys[] = { "name", "device", "fs", "workload", NULL };
+static const char *const top_keys[] = { "description", "device", "fs", "workload", "raid", "cases", "expect", "sweep", NULL };
+static const char *const case_keys[] = { "name", "device", "fs", "workload", "raid", NULL };
 static const char *const device_keys[] = { "model", NULL };
 static const char *const workload_keys[] = { "ops", NULL };
 static const char *const no_keys[] = { NULL };
-static const char *const *const model_keys[M_N] = { device_keys, no_keys, workload_keys, no_keys };
+static const char *const raid_keys[] = { "model", NULL };     /* presets tag their tables model = "raid" */
+static const char *const *const model_keys[M_N] = { device_keys, no_keys, workload_keys, raid_keys, no_keys };
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -788,7 +792,7 @@ static gboolean check_sets(Host *h, GError **error)
             cfg_error(error, h->path, "--set %s: unknown parameter (did you mean %s?)", name, sg.best);
         else
             cfg_error(error, h->path, "--set %s: unknown parameter (allowed: the scenario's sim.params, "
-                      "device.KEY, fs.KEY, workload.KEY, run.KEY; see: powercut list params)", name);
+                      "device.KEY, fs.KEY, workload.KEY, raid.KEY, run.KEY; see: powercut list params)", name);
         g_ptr_array_unref(all);
         return FALSE;
     }
@@ -905,9 +909,17 @@ static gboolean apply_models(lua_State *L, int idx, SimCaseSpec *cs, const char 
             ok = apply_table(L, -1, m, CFG(cs, m), model_keys[m], file, at, models[m].key, error);
             if (ok && m == M_DEVICE) {
                 int mt = rawfield(L, -1, "model");
-                if (mt != LUA_TNIL && (mt != LUA_TSTRING || strcmp(lua_tostring(L, -1), "hdd") != 0)) {
+                if (mt != LUA_TNIL && (mt != LUA_TSTRING || sim_dev_model_parse(lua_tostring(L, -1)) < 0)) {
                     g_autofree char *got = describe(L, -1);
-                    ok = cfg_error(error, file, "%sdevice.model: expected one of hdd, got %s", at, got);
+                    ok = cfg_error(error, file, "%sdevice.model: expected one of hdd, raid, got %s", at, got);
+                } else if (mt != LUA_TNIL)
+                    cs->dev_model = sim_dev_model_parse(lua_tostring(L, -1));
+                lua_pop(L, 1);
+            } else if (ok && m == M_RAID) {
+                int mt = rawfield(L, -1, "model");
+                if (mt != LUA_TNIL && (mt != LUA_TSTRING || strcmp(lua_tostring(L, -1), "raid") != 0)) {
+                    g_autofree char *got = describe(L, -1);
+                    ok = cfg_error(error, file, "%sraid.model: expected raid, got %s", at, got);
                 }
                 lua_pop(L, 1);
             } else if (ok && m == M_WORKLOAD) {
@@ -938,6 +950,7 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
     g_autofree char *at = case_idx ? g_strdup_printf("cases[%d].", ci) : g_strdup("");
     for (int m = 0; m < M_N; m++)
         sim_params_defaults(models[m].schema, CFG(cs, m));
+    cs->dev_model = SIM_DEV_HDD;
     if (!apply_table(L, top, M_RUN, &cs->run, top_keys, file, "", NULL, error) ||
         !apply_models(L, top, cs, file, "", &has_ops, error))
         return FALSE;
@@ -952,8 +965,12 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
             continue;                                 /* declared parameter (checked before) */
         g_autoptr(GError) e = NULL;
         if (m == M_DEVICE && strcmp(key, "model") == 0) {
-            if (strcmp(value, "hdd") != 0)
-                return cfg_error(error, file, "--set %s: expected one of hdd, got \"%s\"", name, value);
+            if (sim_dev_model_parse(value) < 0)
+                return cfg_error(error, file, "--set %s: expected one of hdd, raid, got \"%s\"", name, value);
+            cs->dev_model = sim_dev_model_parse(value);
+        } else if (m == M_RAID && strcmp(key, "model") == 0) {
+            if (strcmp(value, "raid") != 0)
+                return cfg_error(error, file, "--set %s: expected raid, got \"%s\"", name, value);
         } else if (m == M_WORKLOAD && strcmp(key, "ops") == 0) {
             return cfg_error(error, file, "--set %s: ops can only be given in the scenario", name);
         } else if (!sim_params_set_str(models[m].schema, CFG(cs, m), key, value, &e))
@@ -966,7 +983,8 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
     if (cs->wl.kind != SIM_WL_LUA && has_ops)
         return cfg_error(error, file, "%sworkload.ops is only used with workload.kind = \"lua\"", in);
     g_autoptr(GError) e = NULL;
-    if (!sim_hdd_cfg_validate(&cs->dev, &e) || !sim_fs_cfg_validate(&cs->fs, &e))
+    if (!sim_hdd_cfg_validate(&cs->dev, &e) || !sim_fs_cfg_validate(&cs->fs, &e) ||
+        (cs->dev_model == SIM_DEV_RAID && !sim_raid_cfg_validate(&cs->raid, &e)))
         return cfg_error(error, file, "%s%s", in, e->message);
     if (cs->run.crash_from_s >= cs->run.duration_s)
         return cfg_error(error, file, "%scrash_from_s (%g s) must be less than duration_s (%g s)", in,
@@ -1264,8 +1282,28 @@ static gboolean preset_row(lua_State *L, int top, const char *path, const char *
             return FALSE;
         }
     }
-    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-        g_ptr_array_add(row, preset_value(L, t, hdd, keys[i]));
+    if (strcmp(g_ptr_array_index(row, 1), "raid") == 0) {
+        /* a controller (the `raid` table): its cache, flush handling and advertised cache */
+        SimRaidCfg rc;
+        sim_params_defaults(&sim_raid_schema, &rc);
+        GError *e = NULL;
+        if (!apply_table(L, t, M_RAID, &rc, raid_keys, path, "", "raid", &e) || !sim_raid_cfg_validate(&rc, &e)) {
+            const char *m = e->message;
+            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
+                m += strlen(path) + 2;
+            cfg_error(error, path, "preset %s: %s", name, m);
+            g_error_free(e);
+            return FALSE;
+        }
+        g_ptr_array_add(row, g_strdup("-"));
+        g_ptr_array_add(row, g_strdup_printf("%" G_GINT64_FORMAT, rc.cache_mb));
+        g_ptr_array_add(row, g_strdup(sim_raid_flush_names[rc.flush]));
+        g_ptr_array_add(row, g_strdup("true"));
+        g_ptr_array_add(row, g_strdup(sim_raid_advertises_volatile(&rc) ? "volatile" : "write-through"));
+        sim_params_clear(&sim_raid_schema, &rc);
+    } else
+        for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+            g_ptr_array_add(row, preset_value(L, t, hdd, keys[i]));
     if (hdd)
         sim_params_clear(&sim_hdd_schema, hdd);
     /* the one-line summary, from the optional presets.about table */
@@ -1320,7 +1358,8 @@ gboolean sim_script_list_presets(GString *out, GError **error)
     }
     g_string_append_printf(out, "Presets in %s; in a scenario:\n"
                                 "  local presets = require \"presets\"\n"
-                                "  device = presets.NAME { KEY = VALUE, ... }   -- overrides: powercut list params\n\n",
+                                "  device = presets.NAME { KEY = VALUE, ... }   -- overrides: powercut list params\n"
+                                "  -- model raid: device = presets.DRIVE { model = \"raid\" }; raid = presets.NAME { ... }\n\n",
                            path);
     for (guint i = 0; i <= rows->len; i++) {
         GString *line = g_string_new("  ");

@@ -18,6 +18,7 @@ static const Model models[] = {
     { "fs", &sim_fs_schema, G_STRUCT_OFFSET(SimCaseSpec, fs) },
     { "workload", &sim_workload_schema, G_STRUCT_OFFSET(SimCaseSpec, wl) },
     { "run", &sim_run_schema, G_STRUCT_OFFSET(SimCaseSpec, run) },
+    { "raid", &sim_raid_schema, G_STRUCT_OFFSET(SimCaseSpec, raid) },
 };
 
 /* The schema parameter a dotted name refers to, or NULL. */

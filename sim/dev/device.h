@@ -1,0 +1,20 @@
+/* sim/dev/device.h - the device-model dimension: which model sits under the
+ * block layer, and the one factory that builds it.
+ *
+ *  - "hdd":  one drive (sim/dev/hdd), configured by the `device` table;
+ *  - "raid": a controller (sim/dev/raid) over raid.disks drives, each
+ *            configured by the `device` table, the controller by `raid`.
+ *
+ * The returned device's ->media is the durable image the crash evaluator
+ * must listen to (the drive's media, or the controller's logical image). */
+#pragma once
+#include "hdd.h"
+#include "raid.h"
+
+typedef enum { SIM_DEV_HDD, SIM_DEV_RAID, SIM_DEV_N } SimDevModel;
+/* "hdd", "raid", NULL: indexed by SimDevModel. */
+extern const char *const sim_dev_model_names[];
+/* The model named s, or -1. */
+int sim_dev_model_parse(const char *s);
+
+SimBlkDev *sim_device_new(SimWorld *w, int model, const SimHddCfg *hdd, const SimRaidCfg *raid);

@@ -1,0 +1,565 @@
+/* sim/dev/raid.c - a hardware RAID controller (SEMANTICS §5) over N member
+ * hdds, through the SimBlkOps interface in both directions.
+ *
+ * Mapping (stripe unit su blocks, n members; "row" = one stripe across the
+ * data members):
+ *  - RAID-0:  stripe s = L / su, member s % n, member block (s / n) * su + L % su;
+ *  - RAID-1:  every member holds L at block L; member 0 is the primary;
+ *  - RAID-10: RAID-0 over n/2 mirror pairs; pair p = members 2p (primary) and 2p+1.
+ *
+ * Controller cache (sim/dev/wbcache, the drive's implementation). Writes are
+ * acknowledged from it when the cache is in use (sim_raid_caching): policy
+ * write-back with a battery or flash backing, or forced write-back with any
+ * backing; write-back without a backing falls back to write-through, as
+ * MegaRAID/Dell firmware does with a missing battery (SEMANTICS §5.1).
+ * Otherwise writes pass through to the members and complete when every copy
+ * has completed there (which, with member caches on, is their volatile
+ * cache: the §5.1 caveat). Destaging runs continuously, up to destage_depth
+ * segments at once; a segment is released when every member write of it has
+ * completed ("frees cache lines once a member acks", R2).
+ *
+ * Host FLUSH: with flush = "ack" and a non-volatile cache, it is acknowledged
+ * at once (members untouched, R2). Otherwise ("drain", or a volatile cache)
+ * it waits until every segment older than it has been destaged, then sends a
+ * FLUSH to every member whose cache is on. A FUA write is treated the same
+ * way after it is cached, unless the cache is non-volatile and flush = "ack"
+ * (then it is acknowledged from the cache). So with "drain" everything the
+ * host made durable (FLUSH, FUA) is on member media when acknowledged; with
+ * "ack" and member caches on, a line freed on a member's ack sits only in
+ * that member's volatile cache: the R2 loss, barriers or not. Advertised cache: write-through
+ * (no VOLATILE_CACHE cap, so the block layer sends no flushes, B1/H9) iff
+ * no volatile cache exists anywhere below: sim_raid_advertises_volatile.
+ *
+ * Durability - the LOGICAL durable image (d->media, the only media the crash
+ * evaluator sees) is maintained exactly, at the instant it changes:
+ *   logical[L] = newest token of L in the controller cache, if the cache is
+ *                non-volatile for this outage and still holds L (dirty or
+ *                being destaged); the controller replays it at power-on;
+ *              = otherwise the PRIMARY member copy on member MEDIA (member
+ *                caches are volatile and never count). After an unclean
+ *                shutdown a mirror is resynchronised from its primary, so the
+ *                primary's media is what the volume holds (modelling choice:
+ *                "copy from first"; member failures are not modelled).
+ * It is updated (a) when a write enters a non-volatile cache, (b) when the
+ * cache releases L (logical falls back to the member media, which may be
+ * OLDER than what was acknowledged: the R2 loss), and (c) from the listener
+ * on each primary member's media, when L is not held in a non-volatile cache.
+ * The members' media never saw mkfs (the file system initialises the
+ * logical image directly), so the member value of L is tracked as `mtok`,
+ * seeded with the logical image's value at the first change the controller
+ * makes to L (which is then still the initial image).
+ * A volatile controller cache (no backing, or a battery outage longer than
+ * hold_h, R4) never counts: its content is lost at the cut.
+ * Approximation: a torn member block's "old" half, as seen through the
+ * logical media, is the logical's previous value.
+ */
+#include "raid.h"
+#include <math.h>
+
+#define BLOCK_BYTES 4096
+#define MAX_COPIES 64
+
+const char *const sim_raid_write_policy_names[] = { "write-back", "write-through", "forced-write-back", NULL };
+const char *const sim_raid_backing_names[] = { "none", "battery", "flash", NULL };
+const char *const sim_raid_flush_names[] = { "drain", "ack", NULL };
+
+static const SimParam raid_params[] = {
+    { "level", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, level), NULL, "1", 0, 10, NULL,
+      "RAID level: 0, 1 or 10 (5 is not modelled yet)" },
+    { "disks", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, disks), NULL, "2", 1, 64, NULL,
+      "member drives, each described by the device table (hdd keys)" },
+    { "stripe_blocks", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, stripe_blocks), "blocks", "16", 1, 4096, NULL,
+      "stripe unit in 4 KiB blocks (16 = 64 KiB)" },
+    { "cache_mb", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, cache_mb), "MiB", "1024", 0, 1048576, NULL,
+      "controller cache; 0 = none (write-through)" },
+    { "write_policy", SIM_PT_ENUM, G_STRUCT_OFFSET(SimRaidCfg, write_policy), NULL, "write-back", SIM_PARAM_NORANGE,
+      sim_raid_write_policy_names,
+      "write-back only with a battery/flash backing (else write-through); forced-write-back caches regardless" },
+    { "backing", SIM_PT_ENUM, G_STRUCT_OFFSET(SimRaidCfg, backing), NULL, "battery", SIM_PARAM_NORANGE,
+      sim_raid_backing_names, "what keeps the cache across a power cut: none, battery (hold_h), flash" },
+    { "hold_h", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRaidCfg, hold_h), "h", "72", 0, 10000, NULL,
+      "battery hold-up time; a longer outage loses the cache (R4)" },
+    { "outage_h", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRaidCfg, outage_h), "h", "0", 0, 100000, NULL,
+      "how long the power stays off after the cut" },
+    { "member_cache", SIM_PT_BOOL, G_STRUCT_OFFSET(SimRaidCfg, member_cache), NULL, "false", SIM_PARAM_NORANGE, NULL,
+      "member drives' write caches on (device.cache_mb) or off (0)" },
+    { "flush", SIM_PT_ENUM, G_STRUCT_OFFSET(SimRaidCfg, flush), NULL, "drain", SIM_PARAM_NORANGE,
+      sim_raid_flush_names,
+      "host FLUSH: drain (destage the cache, flush the members) or ack (from a non-volatile cache, members untouched)" },
+    { "destage_depth", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, destage_depth), "writes", "32", 1, 1024, NULL,
+      "cache segments destaged at once" },
+    { "ctrl_mb_s", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRaidCfg, ctrl_mb_s), "MB/s", "2000", 1, 100000, NULL,
+      "host to controller-cache transfer rate" },
+    { "cmd_overhead_us", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRaidCfg, cmd_overhead_us), "us", "10", 0, 10000, NULL,
+      "controller overhead per command" },
+};
+const SimSchema sim_raid_schema = { "raid", raid_params, G_N_ELEMENTS(raid_params), sizeof(SimRaidCfg) };
+
+gboolean sim_raid_cfg_validate(const SimRaidCfg *c, GError **error)
+{
+    if (c->level == 5) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "raid.level: 5 is not modelled yet (allowed: 0, 1, 10)");
+        return FALSE;
+    }
+    if (c->level != 0 && c->level != 1 && c->level != 10) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "raid.level: %" G_GINT64_FORMAT " is not allowed (0, 1 or 10)", c->level);
+        return FALSE;
+    }
+    if (c->disks < 2 || (c->level == 10 && (c->disks < 4 || c->disks % 2))) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "raid.disks: %" G_GINT64_FORMAT " is not allowed for RAID-%" G_GINT64_FORMAT " (%s)", c->disks,
+                    c->level, c->level == 10 ? "an even number >= 4" : ">= 2");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean sim_raid_caching(const SimRaidCfg *c)
+{
+    return c->cache_mb > 0 && (c->write_policy == SIM_RAID_FORCED_WB ||
+                               (c->write_policy == SIM_RAID_WB && c->backing != SIM_RAID_BACKING_NONE));
+}
+
+gboolean sim_raid_nonvolatile(const SimRaidCfg *c)
+{
+    return c->backing == SIM_RAID_BACKING_FLASH || (c->backing == SIM_RAID_BACKING_BATTERY && c->outage_h <= c->hold_h);
+}
+
+gboolean sim_raid_advertises_volatile(const SimRaidCfg *c)
+{
+    return c->member_cache || (sim_raid_caching(c) && !sim_raid_nonvolatile(c));
+}
+
+guint sim_raid_map(const SimRaidCfg *c, guint64 L, guint *member, guint64 *mblock, guint max)
+{
+    guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
+    if (c->level == 1) {
+        guint k = (guint)MIN(n, (guint64)max);
+        for (guint i = 0; i < k; i++) {
+            member[i] = i;
+            mblock[i] = L;
+        }
+        return k;
+    }
+    guint64 groups = c->level == 10 ? n / 2 : n, s = L / su;
+    guint64 g = s % groups, mb = (s / groups) * su + L % su;
+    if (c->level == 0) {
+        member[0] = (guint)g;
+        mblock[0] = mb;
+        return 1;
+    }
+    guint k = MIN(2u, max);
+    for (guint i = 0; i < k; i++) {
+        member[i] = (guint)(2 * g + i);
+        mblock[i] = mb;
+    }
+    return k;
+}
+
+guint64 sim_raid_capacity(const SimRaidCfg *c, guint64 member_blocks)
+{
+    guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
+    if (c->level == 1)
+        return member_blocks;
+    guint64 groups = c->level == 10 ? n / 2 : n;
+    return groups * (member_blocks / su * su);
+}
+
+/* The logical block whose primary copy is (member m, block b), or G_MAXUINT64. */
+static guint64 unmap_primary(const SimRaidCfg *c, guint m, guint64 b)
+{
+    guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
+    if (c->level == 1)
+        return m == 0 ? b : G_MAXUINT64;
+    guint64 groups = n, g = m;
+    if (c->level == 10) {
+        if (m % 2)
+            return G_MAXUINT64;
+        groups = n / 2;
+        g = m / 2;
+    }
+    guint64 s = (b / su) * groups + g;
+    return s * su + b % su;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+typedef struct Raid Raid;
+typedef struct { Raid *r; guint idx; } MemberRef;
+
+struct Raid {
+    SimWorld   *w;
+    SimRaidCfg  cfg;
+    SimBlkDev  *self;
+    guint       n;
+    SimBlkDev **mem;
+    MemberRef  *refs;
+    SimMedia   *logical;
+    SimWbCache *cache;        /* NULL when not caching */
+    gboolean    nv;           /* cache contents survive the outage */
+    GHashTable *nvtok;        /* L -> newest token held in a non-volatile cache */
+    GHashTable *mtok;         /* L -> token on the primary member's media (see top) */
+    GQueue      waitq;        /* host writes waiting for cache room */
+    GQueue      flushq;       /* host flushes / volatile FUA writes waiting for a drain (priv_i = mark) */
+    guint       destaging;
+    guint64     head;
+    SimTime     iface_free;
+    double      ns_per_byte, cmd_ns;
+    SimDevStats st;
+};
+
+static SimToken member_value(Raid *r, guint64 L)
+{
+    gpointer v;
+    if (g_hash_table_lookup_extended(r->mtok, GSIZE_TO_POINTER((gsize)L), NULL, &v))
+        return GPOINTER_TO_UINT(v);
+    SimToken t = sim_media_get(r->logical, L);   /* untouched so far: the initial image */
+    g_hash_table_insert(r->mtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(t));
+    return t;
+}
+
+static void logical_set(Raid *r, guint64 L, SimToken t)
+{
+    if (sim_media_get(r->logical, L) != t)
+        sim_media_set(r->logical, L, t);
+}
+
+static void on_member_media(gpointer ud, guint64 b, SimToken old_tok, SimToken new_tok)
+{
+    MemberRef *ref = ud;
+    Raid *r = ref->r;
+    guint64 L = unmap_primary(&r->cfg, ref->idx, b);
+    if (L >= r->self->nblocks)
+        return;
+    member_value(r, L);
+    g_hash_table_insert(r->mtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(new_tok));
+    if (!g_hash_table_contains(r->nvtok, GSIZE_TO_POINTER((gsize)L)))
+        logical_set(r, L, new_tok);
+}
+
+/* ---- fan-out to members ------------------------------------------------- */
+
+typedef void (*FanDone)(Raid *r, gpointer what);
+typedef struct { Raid *r; guint pending; FanDone done; gpointer what; } Fan;
+
+static void fan_child_done(SimIo *c, gpointer ctx)
+{
+    Fan *f = ctx;
+    sim_io_free(c);
+    if (--f->pending == 0) {
+        f->done(f->r, f->what);
+        g_free(f);
+    }
+}
+
+static void fan_empty_ev(SimWorld *w, gpointer obj, gint64 arg)
+{
+    Fan *f = obj;
+    f->done(f->r, f->what);
+    g_free(f);
+}
+
+typedef struct { guint m; guint64 mb; guint32 i0, n; } Run;
+
+/* Send [block, block+n) (tokens, live mask from seg or NULL) to the members:
+ * every copy for writes, the primary for reads. Calls done(r, what) once all
+ * children completed (at least one child is always sent: n > 0). */
+static void fan_out(Raid *r, SimIoOp op, guint32 flags, guint16 origin, guint64 block, guint32 n,
+                    const SimToken *tokens, const SimWbSeg *seg, FanDone done, gpointer what)
+{
+    Fan *f = g_new0(Fan, 1);
+    f->r = r;
+    f->done = done;
+    f->what = what;
+    f->pending = 1;                      /* guard while issuing */
+    GArray *runs = g_array_new(FALSE, FALSE, sizeof(Run));
+    Run cur[MAX_COPIES];
+    gboolean have[MAX_COPIES] = { FALSE };
+    guint member[MAX_COPIES];
+    guint64 mblock[MAX_COPIES];
+    guint maxk = 0;
+    gint64 prev_i = -2;
+    for (guint32 i = 0; i < n; i++) {
+        if (seg && !sim_wbseg_live(seg, i))
+            continue;
+        guint k = sim_raid_map(&r->cfg, block + i, member, mblock, op == SIM_IO_WRITE ? MAX_COPIES : 1);
+        maxk = MAX(maxk, k);
+        for (guint c = 0; c < k; c++) {
+            if (have[c] && cur[c].m == member[c] && cur[c].mb + cur[c].n == mblock[c] && prev_i == (gint64)i - 1) {
+                cur[c].n++;
+                continue;
+            }
+            if (have[c])
+                g_array_append_val(runs, cur[c]);
+            cur[c] = (Run){ member[c], mblock[c], i, 1 };
+            have[c] = TRUE;
+        }
+        prev_i = i;
+    }
+    for (guint c = 0; c < maxk; c++)
+        if (have[c])
+            g_array_append_val(runs, cur[c]);
+    for (guint j = 0; j < runs->len; j++) {
+        Run *ru = &g_array_index(runs, Run, j);
+        SimIo *c = sim_io_new(op, ru->mb, ru->n);
+        c->flags = flags;
+        c->origin = origin;
+        if (op == SIM_IO_WRITE)
+            for (guint32 i = 0; i < ru->n; i++)
+                c->tokens[i] = tokens[ru->i0 + i];
+        c->done = fan_child_done;
+        c->ctx = f;
+        f->pending++;
+        sim_blk_submit(r->mem[ru->m], c);
+    }
+    g_array_free(runs, TRUE);
+    f->pending--;
+    if (f->pending == 0)                /* nothing live: still complete from an event */
+        sim_schedule_at(r->w, sim_now(r->w), fan_empty_ev, f, 0);
+}
+
+static void flush_members(Raid *r, FanDone done, gpointer what)
+{
+    Fan *f = g_new0(Fan, 1);
+    f->r = r;
+    f->done = done;
+    f->what = what;
+    for (guint i = 0; i < r->n; i++) {
+        SimIo *c = sim_io_new(SIM_IO_FLUSH, 0, 0);
+        c->origin = SIM_ORIGIN_NONE;
+        c->done = fan_child_done;
+        c->ctx = f;
+        f->pending++;
+        sim_blk_submit(r->mem[i], c);
+    }
+}
+
+/* ---- host side ---------------------------------------------------------- */
+
+static void complete_ev(SimWorld *w, gpointer obj, gint64 arg) { sim_io_complete(w, obj); }
+
+static void host_done(Raid *r, gpointer what) { sim_io_complete(r->w, what); }
+
+/* The controller's interface: FIFO, durations known at start. */
+static SimTime iface_xfer(Raid *r, guint64 bytes)
+{
+    SimTime start = MAX(sim_now(r->w), r->iface_free);
+    r->iface_free = start + (SimTime)llround(r->cmd_ns + (double)bytes * r->ns_per_byte);
+    return r->iface_free;
+}
+
+static void kick(Raid *r);
+
+/* A drained flush (or volatile FUA write): members' caches next, if on. */
+static void drained(Raid *r, SimIo *io)
+{
+    if (r->cfg.member_cache)
+        flush_members(r, host_done, io);
+    else
+        sim_schedule_at(r->w, sim_now(r->w), complete_ev, io, 0);
+}
+
+static void check_flushes(Raid *r)
+{
+    guint64 oldest = sim_wbcache_oldest(r->cache);
+    for (GList *l = r->flushq.head; l;) {
+        GList *next = l->next;
+        SimIo *io = l->data;
+        if (oldest >= (guint64)io->priv_i) {
+            g_queue_delete_link(&r->flushq, l);
+            drained(r, io);
+        }
+        l = next;
+    }
+}
+
+static void cache_in(Raid *r, SimIo *io)
+{
+    sim_wbcache_write(r->cache, io->block, io->nblocks, io->tokens);
+    r->st.max_dirty_blocks = MAX(r->st.max_dirty_blocks, sim_wbcache_used(r->cache));
+    if (r->nv)
+        for (guint32 i = 0; i < io->nblocks; i++) {
+            guint64 L = io->block + i;
+            member_value(r, L);
+            g_hash_table_insert(r->nvtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(io->tokens[i]));
+            logical_set(r, L, io->tokens[i]);
+        }
+    if ((io->flags & SIM_IO_FUA) && (!r->nv || r->cfg.flush == SIM_RAID_FLUSH_DRAIN)) {
+        io->priv_i = (gint64)sim_wbcache_mark(r->cache);
+        g_queue_push_tail(&r->flushq, io);
+    } else
+        sim_schedule_at(r->w, iface_xfer(r, (guint64)io->nblocks * BLOCK_BYTES), complete_ev, io, 0);
+}
+
+static void admit_waiting(Raid *r)
+{
+    while (r->waitq.head) {
+        SimIo *io = r->waitq.head->data;
+        if (!sim_wbcache_fits(r->cache, io->block, io->nblocks)) {
+            r->st.cache_full_waits++;
+            break;
+        }
+        g_queue_pop_head(&r->waitq);
+        cache_in(r, io);
+    }
+}
+
+static void destage_done(Raid *r, gpointer what)
+{
+    SimWbSeg *seg = what;
+    guint64 b = seg->block;
+    guint32 n = seg->nblocks;
+    guint8 *live = g_alloca(n);
+    for (guint32 i = 0; i < n; i++)
+        live[i] = sim_wbseg_live(seg, i);
+    sim_wbcache_end(r->cache, seg);
+    r->destaging--;
+    if (r->nv)
+        for (guint32 i = 0; i < n; i++)
+            if (live[i] && !sim_wbcache_holds(r->cache, b + i, 1)) {
+                /* released: the logical image falls back to the member media */
+                g_hash_table_remove(r->nvtok, GSIZE_TO_POINTER((gsize)(b + i)));
+                logical_set(r, b + i, member_value(r, b + i));
+            }
+    check_flushes(r);
+    admit_waiting(r);
+    kick(r);
+}
+
+static void kick(Raid *r)
+{
+    while (r->destaging < (guint)r->cfg.destage_depth) {
+        SimWbSeg *seg = sim_wbcache_pick(r->cache, SIM_WB_SEQ_NONE, r->head, NULL, NULL);
+        if (!seg)
+            break;
+        sim_wbcache_begin(r->cache, seg);
+        r->destaging++;
+        r->head = seg->block + seg->nblocks;
+        fan_out(r, SIM_IO_WRITE, 0, SIM_ORIGIN_NONE, seg->block, seg->nblocks, seg->tokens, seg, destage_done, seg);
+    }
+}
+
+static void raid_submit(SimBlkDev *d, SimIo *io)
+{
+    Raid *r = d->priv;
+    io->priv = r;
+    switch (io->op) {
+    case SIM_IO_READ:
+        r->st.reads++;
+        if (r->cache && sim_wbcache_holds(r->cache, io->block, io->nblocks)) {
+            r->st.cache_hits++;
+            sim_schedule_at(r->w, iface_xfer(r, (guint64)io->nblocks * BLOCK_BYTES), complete_ev, io, 0);
+        } else
+            fan_out(r, SIM_IO_READ, 0, io->origin, io->block, io->nblocks, NULL, NULL, host_done, io);
+        return;
+    case SIM_IO_WRITE:
+        r->st.writes++;
+        r->st.write_blocks += io->nblocks;
+        if (io->flags & SIM_IO_FUA)
+            r->st.fua_writes++;
+        if (!r->cache) {
+            fan_out(r, SIM_IO_WRITE, io->flags & SIM_IO_FUA, io->origin, io->block, io->nblocks, io->tokens, NULL,
+                    host_done, io);
+            return;
+        }
+        g_queue_push_tail(&r->waitq, io);
+        admit_waiting(r);
+        kick(r);
+        return;
+    case SIM_IO_FLUSH:
+        r->st.flushes++;
+        if (r->cache && r->cfg.flush == SIM_RAID_FLUSH_ACK && r->nv) {
+            sim_schedule_at(r->w, iface_xfer(r, 0), complete_ev, io, 0);
+        } else if (r->cache) {
+            io->priv_i = (gint64)sim_wbcache_mark(r->cache);
+            g_queue_push_tail(&r->flushq, io);
+            check_flushes(r);
+        } else
+            drained(r, io);
+        return;
+    }
+}
+
+static void raid_get_stats(SimBlkDev *d, SimDevStats *st)
+{
+    Raid *r = d->priv;
+    *st = r->st;
+    for (guint i = 0; i < r->n; i++) {
+        SimDevStats m = { 0 };
+        if (r->mem[i]->ops->get_stats)
+            r->mem[i]->ops->get_stats(r->mem[i], &m);
+        st->media_writes += m.media_writes;
+        st->media_blocks += m.media_blocks;
+        st->media_reads += m.media_reads;
+        st->busy_ns = MAX(st->busy_ns, m.busy_ns);
+    }
+}
+
+static void raid_destroy(SimBlkDev *d)
+{
+    Raid *r = d->priv;
+    for (guint i = 0; i < r->n; i++)
+        sim_blkdev_free(r->mem[i]);
+    g_free(r->mem);
+    g_free(r->refs);
+    if (r->cache)
+        sim_wbcache_free(r->cache);
+    sim_media_free(r->logical);
+    g_hash_table_destroy(r->nvtok);
+    g_hash_table_destroy(r->mtok);
+    g_queue_clear(&r->waitq);
+    g_queue_clear(&r->flushq);
+    g_free(r);
+}
+
+static const SimBlkOps raid_ops = {
+    .version = SIM_BLK_OPS_VERSION,
+    .name = "raid",
+    .submit = raid_submit,
+    .get_stats = raid_get_stats,
+    .destroy = raid_destroy,
+};
+
+SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *member)
+{
+    g_return_val_if_fail(sim_raid_cfg_validate(cfg, NULL) && cfg->disks <= MAX_COPIES, NULL);
+    Raid *r = g_new0(Raid, 1);
+    r->w = w;
+    r->cfg = *cfg;
+    r->n = (guint)cfg->disks;
+    r->mem = g_new0(SimBlkDev *, r->n);
+    r->refs = g_new0(MemberRef, r->n);
+    SimHddCfg mc = *member;
+    if (!cfg->member_cache)
+        mc.cache_mb = 0;
+    for (guint i = 0; i < r->n; i++) {
+        r->mem[i] = sim_hdd_new(w, &mc);
+        r->refs[i] = (MemberRef){ r, i };
+        sim_media_set_listener(r->mem[i]->media, on_member_media, &r->refs[i]);
+    }
+    SimBlkDev *d = sim_blkdev_new(&raid_ops, "raid", w, r);
+    r->self = d;
+    d->nblocks = sim_raid_capacity(cfg, r->mem[0]->nblocks);
+    d->atomic_bytes = r->mem[0]->atomic_bytes;
+    d->caps = SIM_BLK_CAP_FUA | (r->mem[0]->caps & SIM_BLK_CAP_ROTATIONAL) |
+              (sim_raid_advertises_volatile(cfg) ? SIM_BLK_CAP_VOLATILE_CACHE : 0);
+    d->media = r->logical = sim_media_new(d->nblocks);
+    r->nvtok = g_hash_table_new(g_direct_hash, g_direct_equal);
+    r->mtok = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (sim_raid_caching(cfg)) {
+        guint64 cap = (guint64)cfg->cache_mb * (1024 * 1024 / BLOCK_BYTES);
+        r->cache = sim_wbcache_new(cap, SIM_DESTAGE_CLOOK, 64, NULL);
+        r->nv = sim_raid_nonvolatile(cfg);
+    }
+    r->ns_per_byte = 1e9 / (cfg->ctrl_mb_s * 1e6);
+    r->cmd_ns = cfg->cmd_overhead_us * 1e3;
+    return d;
+}
+
+SimBlkDev *sim_raid_member(SimBlkDev *d, guint i)
+{
+    Raid *r = d->priv;
+    return i < r->n ? r->mem[i] : NULL;
+}

@@ -1,0 +1,64 @@
+/* sim/dev/raid.h - a hardware RAID controller stacked over N member drives
+ * (sim/dev/hdd), with a write-back cache (sim/dev/wbcache, shared with the
+ * drive) and the controller-level policies of SEMANTICS §5.
+ *
+ * Configuration split (scenario side): `device = { model = "raid", ... }`
+ * selects the controller; the other keys of `device` (the hdd schema)
+ * describe EACH member drive; the controller's own parameters are the
+ * separate top-level table `raid = { ... }` (sim_raid_schema, shown by
+ * `powercut list params` as raid.*). One schema per model: the members are
+ * always hdds. member_cache = false sets every member's cache_mb to 0.
+ *
+ * Levels: 0, 1, 10 (RAID-5 is not modelled yet: rejected by validation).
+ * Durability: the controller owns a LOGICAL SimMedia (d->media), the one the
+ * crash evaluator listens to; see raid.c for how it is composed.
+ */
+#pragma once
+#include "../blk/blk.h"
+#include "../blk/media.h"
+#include "../util/params.h"
+#include "hdd.h"
+
+typedef enum { SIM_RAID_WB, SIM_RAID_WT, SIM_RAID_FORCED_WB } SimRaidWritePolicy;
+extern const char *const sim_raid_write_policy_names[];   /* "write-back", "write-through", "forced-write-back" */
+typedef enum { SIM_RAID_BACKING_NONE, SIM_RAID_BACKING_BATTERY, SIM_RAID_BACKING_FLASH } SimRaidBacking;
+extern const char *const sim_raid_backing_names[];        /* "none", "battery", "flash" */
+typedef enum { SIM_RAID_FLUSH_DRAIN, SIM_RAID_FLUSH_ACK } SimRaidFlush;
+extern const char *const sim_raid_flush_names[];          /* "drain", "ack" */
+
+typedef struct {
+    gint64   level;            /* 0, 1, 10 */
+    gint64   disks;            /* members */
+    gint64   stripe_blocks;    /* stripe unit, 4 KiB blocks */
+    gint64   cache_mb;         /* controller cache, MiB (0: no cache: write-through) */
+    gint     write_policy;     /* SimRaidWritePolicy */
+    gint     backing;          /* SimRaidBacking */
+    double   hold_h;           /* battery hold-up time */
+    double   outage_h;         /* length of the power outage after the cut */
+    gboolean member_cache;     /* member drives' write caches enabled */
+    gint     flush;            /* SimRaidFlush */
+    gint64   destage_depth;    /* cache segments being destaged at once */
+    double   ctrl_mb_s;        /* host <-> controller cache transfer rate */
+    double   cmd_overhead_us;  /* controller overhead per command */
+} SimRaidCfg;
+
+extern const SimSchema sim_raid_schema;
+
+/* Cross-checks the schema cannot express (level/disks combinations). */
+gboolean sim_raid_cfg_validate(const SimRaidCfg *cfg, GError **error);
+
+/* Derived facts (pure functions of the configuration). */
+gboolean sim_raid_caching(const SimRaidCfg *cfg);       /* writes are acknowledged from the controller cache */
+gboolean sim_raid_nonvolatile(const SimRaidCfg *cfg);   /* the controller cache survives this outage */
+gboolean sim_raid_advertises_volatile(const SimRaidCfg *cfg);
+
+/* Mapping: logical block -> copies (member index, member block); returns the
+ * number of copies (1 for RAID-0, 2 for RAID-1 pairs/RAID-10, disks for
+ * RAID-1). copies[0] is the primary (the copy a resync keeps). */
+guint    sim_raid_map(const SimRaidCfg *cfg, guint64 lblock, guint *member, guint64 *mblock, guint max);
+guint64  sim_raid_capacity(const SimRaidCfg *cfg, guint64 member_blocks);
+
+/* The controller owns its members and its logical media. */
+SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *member);
+/* Member i (for tests and stats), or NULL. */
+SimBlkDev *sim_raid_member(SimBlkDev *d, guint i);

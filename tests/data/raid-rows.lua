@@ -1,0 +1,43 @@
+-- RAID controller rows for tests/test-raid.c (SEMANTICS §5.4 R1-R4, §6 H4,
+-- H9, H11). Each case: 2000 sampled cuts over 2 runs of 4 s, the small-file
+-- fsync workload on a RAID of 7200 rpm SATA disks behind presets.megaraid_bbu
+-- (battery-backed 1 GiB write-back cache, member caches off, flush = drain)
+-- unless the case says otherwise.
+--
+--   r1-nobarrier / r1-barrier   BBU + member caches off: safe either way (R1, H4);
+--                               advertised write-through: no flush reaches it (H9, B1)
+--   r1-raid10-nobarrier         the same over RAID-10 (4 disks)
+--   r1-raid0-nobarrier          the same over RAID-0 (3 disks)
+--   high-end-nobarrier          presets.high_end_array: always safe (H11)
+--   r2-ack-barrier              member caches on, FLUSH acked from NVRAM: loses with barriers (R2)
+--   r2-ack-nobarrier            the same, barriers off (R2)
+--   r2-drain-barrier            member caches on, FLUSH/FUA drained to member media: safe
+--   r3-nobarrier / r3-barrier   forced write-back, no battery (R3): barriers needed and sufficient
+--   r4-outage-nobarrier         BBU, outage 100 h > hold 72 h: the cache is lost (R4, H10)
+--
+--   powercut run tests/data/raid-rows.lua
+local presets = require "presets"
+
+return {
+  trials = 2000,
+  runs = 2,
+  duration_s = 4,
+  crash_from_s = 1,
+  device = presets.sata_7200 { model = "raid" },
+  raid = presets.megaraid_bbu {},
+  fs = { barrier = false, commit_s = 5 },
+  workload = { kind = "smallfiles", file_kb = 8, fsync = true, live_files = 64, dirs = 4, think_us = 200 },
+  cases = {
+    { name = "r1-nobarrier" },
+    { name = "r1-barrier", fs = { barrier = true } },
+    { name = "r1-raid10-nobarrier", raid = { level = 10, disks = 4 } },
+    { name = "r1-raid0-nobarrier", raid = { level = 0, disks = 3 } },
+    { name = "high-end-nobarrier", raid = presets.high_end_array {} },
+    { name = "r2-ack-barrier", fs = { barrier = true }, raid = { member_cache = true, flush = "ack" } },
+    { name = "r2-ack-nobarrier", raid = { member_cache = true, flush = "ack" } },
+    { name = "r2-drain-barrier", fs = { barrier = true }, raid = { member_cache = true, flush = "drain" } },
+    { name = "r3-nobarrier", raid = presets.megaraid_forced_wb {} },
+    { name = "r3-barrier", fs = { barrier = true }, raid = presets.megaraid_forced_wb {} },
+    { name = "r4-outage-nobarrier", raid = { outage_h = 100 } },
+  },
+}

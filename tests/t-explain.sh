@@ -1,0 +1,179 @@
+#!/bin/sh
+# tests/t-explain.sh - `powercut explain` against `powercut run` (issue 6 part 1).
+# POSIX sh, TAP output. Run from the repository root with ./powercut built:
+#   prove -f --exec '' tests/t-explain.sh
+#
+# The runs are those of scenarios/barriers.lua reduced to its run 0: with
+# -D run.runs=1 -n 100, run 0 samples the same first 100 cuts as run 0 of
+# the full scenario (2000 trials over 20 runs: 100 per run; the cuts are the
+# run's "cuts" stream, seeded from seed, run and name only - sim/core/sim.h),
+# so trial numbers agree with the full scenario's. Each explain re-simulates
+# 12 s of one run (well under a second).
+#
+# Claims checked:
+#  - the outcome explain reports for (run, trial) is the one run reports in
+#    --trials-csv for it, same seed (several trials, every outcome class seen);
+#  - on the hand-chosen crash (barriers off, seed 1: the first corrupt trial of
+#    run 0, trial 44, J4a: T9990's commit durable, its journal block at log
+#    position 138 not), explain names the same home block, log position and
+#    transaction as run's reason;
+#  - barriers on: the trials explained are consistent (SEMANTICS J1/J2, E4);
+#  - the trace's landings agree with the media at the cut
+#    (POWERCUT_EXPLAIN_VERIFY: the last landing of every block is what the
+#    media holds; a write said on media has its tokens there, one said lost
+#    does not);
+#  - --first finds the first trial of that class in run order; errors exit 2
+#    with one line.
+
+PC=${POWERCUT:-./powercut}
+SC=scenarios/barriers.lua
+R0="-D run.runs=1 -n 100"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/t-explain.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+
+n=0
+nfail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() {
+    n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $1"; shift
+    for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+}
+run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+expect_err() {   # DESC STATUS NEEDLE CMD...
+    d=$1 want=$2 needle=$3; shift 3
+    run "$@"
+    lines=$(wc -l <"$T/err" | tr -d ' ')
+    why=""
+    [ "$rc" = "$want" ] || why="exit status $rc, want $want"
+    [ -z "$why" ] && [ "$lines" != 1 ] && why="$lines lines on stderr, want 1"
+    [ -z "$why" ] && ! grep -qF -- "$needle" "$T/err" && why="stderr does not mention '$needle'"
+    [ -z "$why" ] && [ -s "$T/out" ] && why="unexpected output on stdout"
+    if [ -z "$why" ]; then ok "$d"; else nok "$d" "$why" "stderr: $(head -c 300 "$T/err")"; fi
+}
+
+# json_str FILE KEY: the first string value of "KEY" in a pretty JSON file
+json_str() { sed -n "s/^ *\"$2\" : \"\\([^\"]*\\)\".*/\\1/p" "$1" | head -n 1; }
+
+# ---- the trials run reports ------------------------------------------------------
+for c in barrier-off barrier-on; do
+    run $PC run $SC --case $c $R0 -q --trials-csv "$T/$c.csv"
+    if [ "$rc" = 0 ] && [ "$(wc -l <"$T/$c.csv")" -eq 101 ]; then ok "run --trials-csv $c: 100 trials"
+    else nok "run --trials-csv $c: 100 trials" "exit $rc" "$(head -c 300 "$T/err")"; fi
+done
+
+# csv_outcome CASE TRIAL
+csv_outcome() { awk -F, -v t="$2" 'NR > 1 && $2 == 0 && $3 == t { print $5; exit }' "$T/$1.csv"; }
+
+# ---- the hand-chosen corrupt crash -------------------------------------------------
+K=$(awk -F, 'NR > 1 && $5 == "corrupt" { print $3; exit }' "$T/barrier-off.csv")
+if [ "$K" = 44 ]; then ok "barriers off, seed 1: the first corrupt trial of run 0 is trial 44"
+else nok "barriers off, seed 1: the first corrupt trial of run 0 is trial 44" "got '$K'"; fi
+[ -n "$K" ] || K=44
+reason=$(awk -F, -v t="$K" 'NR > 1 && $3 == t { sub(/^[^"]*"/, ""); print; exit }' "$T/barrier-off.csv")
+home=$(printf '%s' "$reason" | sed -n 's/^[a-z ]*block \([0-9]*\) holds.*/\1/p')
+pos=$(printf '%s' "$reason" | sed -n 's/.*replayed from log position \([0-9]*\) of T\([0-9]*\).*/\1/p')
+tid=$(printf '%s' "$reason" | sed -n 's/.*replayed from log position \([0-9]*\) of T\([0-9]*\).*/\2/p')
+if [ -n "$home" ] && [ -n "$pos" ] && [ -n "$tid" ]; then ok "run's reason names block $home, log position $pos of T$tid"
+else nok "run's reason names a home block, log position and transaction" "reason: $reason"; fi
+
+run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain $SC --case barrier-off $R0 --trial "$K" --json
+cp "$T/out" "$T/k.json"; cp "$T/err" "$T/k.err"
+if [ "$rc" = 0 ] && [ "$(json_str "$T/k.json" outcome)" = corrupt ]; then ok "explain --trial $K --json: outcome corrupt, as run says"
+else nok "explain --trial $K --json: outcome corrupt" "exit $rc, outcome '$(json_str "$T/k.json" outcome)'" "$(head -c 300 "$T/k.err")"; fi
+# the stale replay entry of the recovery names the same block, position and transaction
+if awk -v h="$home" -v p="$pos" -v t="$tid" '
+    /"stale"/ { s = 1 } s && /"home" :/ { gsub(/[^0-9]/, ""); H = $0 }
+    s && /"pos" :/ { gsub(/[^0-9]/, ""); P = $0 } s && /"tid" :/ { gsub(/[^0-9]/, ""); if (H == h && P == p && $0 == t) f = 1 }
+    END { exit !f }' "$T/k.json"; then ok "explain's recovery: stale block $home <- log position $pos of T$tid"
+else nok "explain's recovery names block $home, position $pos, T$tid" "$(grep -A8 '"stale"' "$T/k.json" | head -20)"; fi
+grep -q "trace verified" "$T/k.err" && ok "trace agrees with the media at the cut ($(cat "$T/k.err"))" ||
+    nok "trace agrees with the media" "$(cat "$T/k.err")"
+
+run $PC explain $SC --case barrier-off $R0 --trial "$K"
+cp "$T/out" "$T/k.txt"
+why=$(grep '^Why:' "$T/k.txt")
+case $why in
+*"T$tid"*"log position $pos"*"block $home"*) ok "the causal sentence names T$tid, log position $pos and block $home" ;;
+*) nok "the causal sentence names T$tid, log position $pos and block $home" "$why" ;;
+esac
+grep -q "^Verdict: CORRUPT" "$T/k.txt" && ok "text verdict CORRUPT" || nok "text verdict CORRUPT" "$(grep Verdict "$T/k.txt")"
+for part in "Power cut at t = " "The last 20 block writes" "What the cut destroyed" "Recovery" "Checker:"; do
+    grep -qF "$part" "$T/k.txt" && ok "text has '$part'" || nok "text has '$part'"
+done
+if grep -q "$(printf '\033')" "$T/k.txt"; then nok "no colour when stdout is not a terminal"
+else ok "no colour when stdout is not a terminal"; fi
+
+# ---- --first finds the same trial ---------------------------------------------------
+run $PC explain $SC --case barrier-off $R0 --first corrupt --json
+if [ "$rc" = 0 ] && grep -q "\"trial\" : $K," "$T/out" && grep -q '"run_outcome" : "corrupt"' "$T/out"; then
+    ok "--first corrupt: trial $K, and run's record agrees"
+else nok "--first corrupt: trial $K" "exit $rc" "$(grep '"trial"\|run_outcome' "$T/out")"; fi
+
+# ---- outcome equality on more trials (barriers off: every class that occurs) ---------------
+list=$(awk -F, 'NR > 1 && !seen[$5]++ { print $3 }' "$T/barrier-off.csv")
+for k in $list 7 51 99; do
+    want=$(csv_outcome barrier-off "$k")
+    run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain $SC --case barrier-off $R0 --trial "$k" --json
+    got=$(json_str "$T/out" outcome)
+    if [ "$rc" = 0 ] && [ "$got" = "$want" ] && grep -q "trace verified" "$T/err"; then
+        ok "barriers off trial $k: explain says $got, run says $want; trace verified"
+    else nok "barriers off trial $k: explain = run" "explain '$got' (exit $rc), run '$want'" "$(head -c 300 "$T/err")"; fi
+done
+
+# ---- barriers on: consistent ------------------------------------------------------------
+for k in 0 3 42; do
+    want=$(csv_outcome barrier-on "$k")
+    run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain $SC --case barrier-on $R0 --trial "$k"
+    if [ "$rc" = 0 ] && [ "$want" = consistent ] && grep -q "^Verdict: CONSISTENT" "$T/out" &&
+       grep -q "PREFLUSH+FUA" "$T/out" && grep -q "trace verified" "$T/err"; then
+        ok "barriers on trial $k: consistent (run agrees), commits carry PREFLUSH+FUA"
+    else nok "barriers on trial $k: consistent" "run '$want', exit $rc" "$(grep Verdict "$T/out")"; fi
+done
+run $PC explain $SC --case barrier-on $R0 --at 5.5 --json
+if [ "$rc" = 0 ] && [ "$(json_str "$T/out" outcome)" = consistent ] && grep -q '"trial" : null' "$T/out"; then
+    ok "--at 5.5 (barriers on): consistent, no trial number"
+else nok "--at 5.5: consistent" "exit $rc"; fi
+
+# ---- the timeline plot -------------------------------------------------------------------
+if command -v gnuplot >/dev/null 2>&1; then
+    run $PC explain $SC --case barrier-off $R0 --trial "$K" --plot "$T/tl.png"
+    magic=$(od -An -tx1 -N8 "$T/tl.png" 2>/dev/null | tr -d ' \n')
+    if [ "$rc" = 0 ] && [ "$magic" = 89504e470d0a1a0a ]; then ok "--plot tl.png: a PNG (magic bytes)"
+    else nok "--plot tl.png: a PNG" "exit $rc, magic '$magic'" "$(head -c 300 "$T/err")"; fi
+    # 7 series, named in this order, separated by two blank lines
+    names=$(awk 'BEGIN { b = 1 } /^$/ { e++; next } { if (e >= 2 || NR == 2) b = 1; e = 0 }
+                 b && /^"/ { print; b = 0 }' "$T/tl.dat" | tr '\n' '|')
+    want='"file system: issued to completed"|"block layer: queued before the drive"|"drive: command in flight"|"drive cache: completed, not durable"|"media: durable"|"lost at the cut"|"flush: issued to completed"|'
+    [ "$names" = "$want" ] && ok "tl.dat: the 7 series, in order" || nok "tl.dat: the 7 series" "got $names"
+    # barriers off, trial K: 20 writes in the window, every one lost (an X each), no flush
+    lost=$(awk '/^"lost at the cut"/ { s = 1; next } /^"/ { s = 0 } s && NF == 4 && $1 != "NaN" { n++ } END { print n + 0 }' "$T/tl.dat")
+    fs=$(awk '/^"file system/ { s = 1; next } /^"/ { s = 0 } s && NF == 4 { n++ } END { print n + 0 }' "$T/tl.dat")
+    lostj=$(grep -c '"lost" : true' "$T/k.json")
+    [ "$fs" = 20 ] && [ "$lost" = "$lostj" ] && ok "tl.dat: 20 writes, $lost marked lost as in the JSON" ||
+        nok "tl.dat: 20 writes and the lost ones" "fs rows $fs, lost rows $lost, JSON lost $lostj"
+    run $PC explain $SC --case barrier-on $R0 --trial 3 --plot "$T/on.svg"
+    if [ "$rc" = 0 ] && grep -q "<svg" "$T/on.svg" &&
+       awk '/^"flush/ { s = 1; next } s && NF == 4 && $1 != "NaN" { n++ } END { exit !(n > 0) }' "$T/on.dat"; then
+        ok "--plot on.svg (barriers on): an SVG, with flushes in its data"
+    else nok "--plot on.svg" "exit $rc"; fi
+    expect_err "--plot with another suffix: exit 2" 2 ".png or .svg" $PC explain $SC --case barrier-on --trial 0 --plot "$T/x.gif"
+else
+    echo "ok $((n + 1)) # skip gnuplot not installed"; n=$((n + 1))
+fi
+
+# ---- errors ------------------------------------------------------------------------------
+expect_err "unknown case: exit 2" 2 "no case named" $PC explain $SC --case nope --trial 0
+expect_err "trial out of range: exit 2" 2 "out of range" $PC explain $SC --case barrier-on $R0 --trial 100
+expect_err "run out of range: exit 2" 2 "out of range" $PC explain $SC --case barrier-on $R0 --trial 0 --run 1
+expect_err "no trial with that outcome: exit 2" 2 "no trial" $PC explain $SC --case barrier-on -D run.runs=1 \
+    -D run.duration_s=3 -n 20 --first corrupt
+expect_err "bad --first: exit 2" 2 "--first" $PC explain $SC --case barrier-on --first broken
+expect_err "no selector: exit 2" 2 "exactly one of" $PC explain $SC --case barrier-on
+expect_err "two selectors: exit 2" 2 "exactly one of" $PC explain $SC --case barrier-on --trial 1 --at 3
+expect_err "--at out of range: exit 2" 2 "--at" $PC explain $SC --case barrier-on --at 99
+
+echo "1..$n"
+[ "$nfail" = 0 ]
