@@ -1,5 +1,5 @@
 /* sim/fs/app.c - application workloads and their own crash oracle. */
-#include "app.h"
+#include "app-priv.h"
 #include <string.h>
 
 static const char *const names[SIM_APP_N] = { "old", "new", "inconsistent" };
@@ -14,6 +14,7 @@ typedef struct {
     GArray  *rec_wgen;         /* wal_append: write generation of the record's last block after it was appended */
     guint32  acked;            /* wal_append: records whose fsync returned */
     guint32  wal_ino, wal_igen;
+    RbThread *rb;              /* rollback_txn */
 } Thread;
 
 struct SimApp {
@@ -38,6 +39,10 @@ static char *doc_path(const SimWorkloadCfg *cfg, guint thread, guint64 version)
 
 void sim_app_generate(const SimWorkloadCfg *cfg, guint thread, guint64 iteration, GArray *ops)
 {
+    if (cfg->kind == SIM_WL_ROLLBACK_TXN) {
+        rb_generate(cfg, thread, iteration, ops);
+        return;
+    }
     if (cfg->kind == SIM_WL_WAL_APPEND) {
         SimOp o[3] = {
             { SIM_OP_CREATE, wal_path(cfg, thread), NULL, 0, 0 },
@@ -73,7 +78,7 @@ void sim_app_generate(const SimWorkloadCfg *cfg, guint thread, guint64 iteration
 
 SimApp *sim_app_new(SimFs *fs, const SimWorkloadCfg *cfg)
 {
-    if (cfg->kind != SIM_WL_ATOMIC_SAVE && cfg->kind != SIM_WL_WAL_APPEND)
+    if (cfg->kind != SIM_WL_ATOMIC_SAVE && cfg->kind != SIM_WL_WAL_APPEND && cfg->kind != SIM_WL_ROLLBACK_TXN)
         return NULL;
     SimApp *a = g_new0(SimApp, 1);
     a->fs = fs;
@@ -82,6 +87,10 @@ SimApp *sim_app_new(SimFs *fs, const SimWorkloadCfg *cfg)
     for (guint i = 0; i < cfg->threads; i++) {
         a->t[i].vers = g_array_new(FALSE, TRUE, sizeof(Version));
         a->t[i].rec_wgen = g_array_new(FALSE, TRUE, sizeof(guint32));
+        if (cfg->kind == SIM_WL_ROLLBACK_TXN) {
+            a->t[i].rb = rb_new(fs, cfg, i, &a->t[i].dir_ino, &a->t[i].name);
+            continue;
+        }
         g_autofree char *doc = cfg->kind == SIM_WL_WAL_APPEND ? wal_path(cfg, i) : doc_path(cfg, i, 0);
         g_assert(sim_fs_resolve(fs, doc, &a->t[i].dir_ino, &a->t[i].name));
     }
@@ -95,6 +104,7 @@ void sim_app_free(SimApp *a)
     for (guint i = 0; i < a->cfg.threads; i++) {
         g_array_free(a->t[i].vers, TRUE);
         g_array_free(a->t[i].rec_wgen, TRUE);
+        rb_free(a->t[i].rb);
     }
     g_free(a->t);
     g_free(a);
@@ -141,6 +151,11 @@ void sim_app_op_done(SimApp *a, guint thread, const SimOp *op, int ret)
         return;
     if (a->cfg.kind == SIM_WL_WAL_APPEND) {
         wal_op_done(a, t, op);
+        return;
+    }
+    if (a->cfg.kind == SIM_WL_ROLLBACK_TXN) {
+        if (rb_op_done(a->fs, &a->cfg, t->rb, op) && a->hook)
+            a->hook(a->hook_ud);
         return;
     }
     guint32 igen;
@@ -271,7 +286,10 @@ SimAppOutcome sim_app_judge(SimApp *a, SimFileReader rd, gpointer ud, GString *r
     g_autoptr(GString) why = g_string_new(NULL);
     for (guint i = 0; i < a->cfg.threads; i++) {
         g_string_truncate(why, 0);
-        SimAppOutcome o = a->cfg.kind == SIM_WL_WAL_APPEND ? judge_wal(a, i, rd, ud, why) : judge_thread(a, i, rd, ud, why);
+        SimAppOutcome o = a->cfg.kind == SIM_WL_WAL_APPEND     ? judge_wal(a, i, rd, ud, why)
+                          : a->cfg.kind == SIM_WL_ROLLBACK_TXN ? rb_judge(&a->cfg, a->t[i].rb, a->t[i].dir_ino,
+                                                                          a->t[i].name, rd, ud, why)
+                                                               : judge_thread(a, i, rd, ud, why);
         /* inconsistent > old > new */
         int rank[SIM_APP_N] = { [SIM_APP_NEW] = 0, [SIM_APP_OLD] = 1, [SIM_APP_INCONSISTENT] = 2 };
         if (rank[o] > rank[worst]) {

@@ -6,15 +6,15 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", "atomic_save", "wal_append", NULL };
+static const char *const kinds[] = { "smallfiles", "fsync_append", "lua", "atomic_save", "wal_append", "rollback_txn", NULL };
 
 #define P(field) G_STRUCT_OFFSET(SimWorkloadCfg, field)
 static const SimParam wl_params[] = {
     { "kind", SIM_PT_ENUM, P(kind), NULL, "smallfiles", SIM_PARAM_NORANGE, kinds,
       "smallfiles: create/write/fsync/delete many small files; fsync_append: append + fsync to a log; "
       "lua: operations from the scenario's ops function; atomic_save: write a temporary file, fsync it, rename it "
-      "over a document; wal_append: append a log record and fsync it (both with application outcomes "
-      "old/new/inconsistent)" },
+      "over a document; wal_append: append a log record and fsync it; rollback_txn: update a database in place "
+      "under a rollback journal, SQLite style (all three with application outcomes old/new/inconsistent)" },
     { "threads", SIM_PT_INT, P(threads), NULL, "1", 1, 256, NULL, "closed-loop application threads" },
     { "dirs", SIM_PT_INT, P(dirs), NULL, "4", 1, 64, NULL, "directories d0..d{dirs-1} the files go in" },
     { "file_kb", SIM_PT_INT, P(file_kb), "KiB", "8", 0, 32768, NULL, "smallfiles: bytes written to each file" },
@@ -22,6 +22,8 @@ static const SimParam wl_params[] = {
       "smallfiles: fsync each file after writing it; atomic_save: fsync the temporary file before the rename" },
     { "dir_fsync", SIM_PT_BOOL, P(dir_fsync), NULL, "false", SIM_PARAM_NORANGE, NULL,
       "atomic_save: fsync the directory after the rename" },
+    { "txn_pages", SIM_PT_INT, P(txn_pages), NULL, "4", 1, 64, NULL,
+      "rollback_txn: database pages each transaction updates (the database is file_kb)" },
     { "live_files", SIM_PT_INT, P(live_files), NULL, "64", 1, 100000, NULL,
       "smallfiles: files kept per thread; the oldest is deleted beyond this" },
     { "append_bytes", SIM_PT_INT, P(append_bytes), "B", "4096", 1, 16777216, NULL,
@@ -148,7 +150,8 @@ static gboolean refill(Thread *t)
         }
     } else if (r->cfg.kind == SIM_WL_SMALLFILES) {
         gen_smallfiles(t);
-    } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE || r->cfg.kind == SIM_WL_WAL_APPEND) {
+    } else if (r->cfg.kind == SIM_WL_ATOMIC_SAVE || r->cfg.kind == SIM_WL_WAL_APPEND ||
+               r->cfg.kind == SIM_WL_ROLLBACK_TXN) {
         sim_app_generate(&r->cfg, t->id, t->iteration, t->ops);
     } else {
         gen_fsync_append(t);

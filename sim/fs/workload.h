@@ -3,7 +3,7 @@
 #pragma once
 #include "../util/params.h"
 
-typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA, SIM_WL_ATOMIC_SAVE, SIM_WL_WAL_APPEND } SimWorkloadKind;
+typedef enum { SIM_WL_SMALLFILES, SIM_WL_FSYNC_APPEND, SIM_WL_LUA, SIM_WL_ATOMIC_SAVE, SIM_WL_WAL_APPEND, SIM_WL_ROLLBACK_TXN } SimWorkloadKind;
 
 typedef struct {
     gint     kind;             /* SimWorkloadKind */
@@ -12,6 +12,7 @@ typedef struct {
     gint64   file_kb;          /* smallfiles: size of each file */
     gboolean fsync;            /* smallfiles, atomic_save: fsync each file after writing it */
     gboolean dir_fsync;        /* atomic_save: fsync the directory after the rename */
+    gint64   txn_pages;        /* rollback_txn: pages each transaction updates */
     gint64   live_files;       /* smallfiles: delete the oldest file beyond this many */
     gint64   append_bytes;     /* fsync_append: bytes per append */
     gint64   log_mb;           /* fsync_append: start a new log file after this size */
