@@ -378,6 +378,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc >= 3 && (!strcmp(argv[2], "plot") || !strcmp(argv[2], "merge")))
             return powercut_cmd_help(argv[2]);
+        if (argc >= 3 && !strcmp(argv[2], "explain")) {
+            char *a[] = { "powercut explain", "--help", NULL };
+            return powercut_cmd_explain(2, a);
+        }
         if (argc >= 3 && !strcmp(argv[2], "run")) {
             char *a[] = { "powercut run", "--help", NULL };
             return cmd_run(2, a);

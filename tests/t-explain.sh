@@ -164,6 +164,69 @@ else
     echo "ok $((n + 1)) # skip gnuplot not installed"; n=$((n + 1))
 fi
 
+# ---- the tutorial (scenarios/tutorial, README "Teaching with powercut") -------------------
+# Each runs (its own expectations hold: exit 0), and the explain command the
+# README gives for it finds a cut with the outcome the lesson is about.
+TU=scenarios/tutorial
+for f in $TU/01-cache-reorders.lua $TU/02-journal.lua $TU/03-commit-first.lua $TU/04-barriers.lua $TU/05-lying-disk.lua; do
+    run $PC run "$f" -q -j 2
+    [ "$rc" = 0 ] && ok "tutorial $f runs, expectations hold" || nok "tutorial $f runs" "exit $rc" "$(head -c 300 "$T/err")"
+done
+while read -r f c sel verdict; do
+    run $PC explain "$TU/$f" --case "$c" $sel
+    if [ "$rc" = 0 ] && grep -q "^Verdict: $verdict" "$T/out"; then ok "explain $f --case $c $sel: $verdict"
+    else nok "explain $f --case $c $sel: $verdict" "exit $rc" "$(grep Verdict "$T/out") $(head -c 200 "$T/err")"; fi
+done <<EOF2
+01-cache-reorders.lua in-order --trial=0 LOST_FSYNC
+01-cache-reorders.lua reordered --first=stale_data STALE_DATA
+02-journal.lua ordered --trial=0 CONSISTENT
+02-journal.lua writeback --first=stale_data STALE_DATA
+03-commit-first.lua no-checksum --first=corrupt CORRUPT
+03-commit-first.lua checksum-v3 --first=unmountable UNMOUNTABLE
+04-barriers.lua barrier-on --trial=0 CONSISTENT
+05-lying-disk.lua lying-cache --first=lost_fsync LOST_FSYNC
+05-lying-disk.lua write-through --trial=0 CONSISTENT
+EOF2
+run $PC explain $TU/03-commit-first.lua --case no-checksum --first corrupt
+case $(grep '^Why:' "$T/out") in
+*"The commit block of T"*"reached the platter"*"before journal block"*"replay copied"*) ok "tutorial 3: the causal sentence says the commit landed before its journal block" ;;
+*) nok "tutorial 3: commit-first causal sentence" "$(grep '^Why:' "$T/out")" ;;
+esac
+
+# ---- --witness: every state an honest drive could have left at the cut ---------------------
+# Hand-computed case (tutorial 1, reordered = barriers off, SATF, seed 1, run 0,
+# trial 0): at the cut exactly 9 writes are at the drive and not durable, all
+# of transaction T120: its descriptor (log 924), 7 body blocks (log 925-931)
+# and its commit (log 932); none is covered by a completed flush (barriers
+# off). Of the 2^9 = 512 subsets an honest drive may have made durable:
+#  - descriptor and commit durable (2^7 = 128 subsets of the body): recovery
+#    replays T120; if any body block is missing (127 subsets) it copies the
+#    stale log slot home: corrupt (J4a); all 7 present (1 subset): consistent;
+#  - descriptor or commit missing (512 - 128 = 384): T120 is not replayed and
+#    the fsync that returned after its commit completed is lost: lost_fsync.
+# So consistent 1, lost_fsync 384, stale_data 0, corrupt 127, unmountable 0,
+# and a smallest corrupt state is {descriptor, commit} (2 blocks).
+run $PC explain $TU/01-cache-reorders.lua --case reordered --trial 0 --witness --json
+cs=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{"pending":\([0-9]*\),"forced":\([0-9]*\),"free":\([0-9]*\),"sampled":\([a-z]*\),"states":\([0-9]*\),"outcomes":{"consistent":\([0-9]*\),"lost_fsync":\([0-9]*\),"stale_data":\([0-9]*\),"corrupt":\([0-9]*\),"unmountable":\([0-9]*\)}.*/\1 \2 \3 \4 \5 \6 \7 \8 \9/p')
+unm=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"unmountable":\([0-9]*\)},"witness".*/\1/p')
+if [ "$rc" = 0 ] && [ "$cs" = "9 0 9 false 512 1 384 0 127" ] && [ "$unm" = 0 ]; then
+    ok "--witness, hand-computed: 9 pending writes, 512 states: 1 consistent, 384 lost_fsync, 127 corrupt"
+else nok "--witness, hand-computed counts" "exit $rc, got '$cs' unmountable '$unm'"; fi
+wb=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"durable_blocks":\[\([0-9,]*\)\].*/\1/p')
+[ "$wb" = "131996,132004" ] && ok "--witness: a smallest corrupt state is T120's descriptor and commit (blocks $wb)" ||
+    nok "--witness: smallest corrupt state" "got '$wb'"
+for k in 0 3 42; do
+    run $PC explain $SC --case barrier-on $R0 --trial "$k" --witness
+    if [ "$rc" = 0 ] && grep -q "no state is corrupt or unmountable" "$T/out" &&
+       grep -q "corrupt 0, unmountable 0" "$T/out"; then ok "barriers on trial $k --witness: no reachable state is corrupt"
+    else nok "barriers on trial $k --witness: no corrupt state" "$(sed -n '/^Every crash/,$p' "$T/out" | head -8)"; fi
+done
+run $PC explain $TU/03-commit-first.lua --case no-checksum --first corrupt --witness
+if [ "$rc" = 0 ] && grep -q "sampled states" "$T/out" && grep -q "corrupt state: only these" "$T/out"; then
+    ok "--witness beyond --max-pending says it samples, and finds a corrupt state (barriers off)"
+else nok "--witness sampled" "$(sed -n '/^Every crash/,$p' "$T/out" | head -6)"; fi
+expect_err "--max-pending out of range: exit 2" 2 "--max-pending" $PC explain $SC --case barrier-on --trial 0 --witness --max-pending 40
+
 # ---- errors ------------------------------------------------------------------------------
 expect_err "unknown case: exit 2" 2 "no case named" $PC explain $SC --case nope --trial 0
 expect_err "trial out of range: exit 2" 2 "out of range" $PC explain $SC --case barrier-on $R0 --trial 100

@@ -24,6 +24,11 @@
 --   ./powercut explain scenarios/tutorial/01-cache-reorders.lua --case in-order --trial 0
 --   ./powercut explain scenarios/tutorial/01-cache-reorders.lua --case reordered --first stale_data
 -- Question: why does "in-order" lose fsyncs but never expose stale data?
+-- Then ask what ANY honest drive could have left at that reordered cut -
+-- every subset of the writes still in its cache:
+--   ./powercut explain scenarios/tutorial/01-cache-reorders.lua --case reordered --trial 0 --witness
+-- (512 states; a smallest corrupt one: T120's descriptor and commit on the
+-- platter, its body not.)
 local presets = require "presets"
 
 return {

@@ -18,17 +18,20 @@
  * segments at once; a segment is released when every member write of it has
  * completed ("frees cache lines once a member acks", R2).
  *
- * Host FLUSH: with flush = "ack" and a non-volatile cache, it is acknowledged
+ * Host FLUSH: with flush = "ack" and a backed cache, it is acknowledged
  * at once (members untouched, R2). Otherwise ("drain", or a volatile cache)
  * it waits until every segment older than it has been destaged, then sends a
  * FLUSH to every member whose cache is on. A FUA write is treated the same
- * way after it is cached, unless the cache is non-volatile and flush = "ack"
+ * way after it is cached, unless the cache is backed and flush = "ack"
  * (then it is acknowledged from the cache). So with "drain" everything the
  * host made durable (FLUSH, FUA) is on member media when acknowledged; with
  * "ack" and member caches on, a line freed on a member's ack sits only in
  * that member's volatile cache: the R2 loss, barriers or not. Advertised cache: write-through
  * (no VOLATILE_CACHE cap, so the block layer sends no flushes, B1/H9) iff
- * no volatile cache exists anywhere below: sim_raid_advertises_volatile.
+ * the member caches are off and the cache (if used) has a battery or flash
+ * backing: sim_raid_advertises_volatile. The controller cannot know the
+ * outage will outlast its battery, so with outage_h > hold_h it behaves
+ * exactly as with a short outage, and loses the cache at restore (R4).
  *
  * Durability - the LOGICAL durable image (d->media, the only media the crash
  * evaluator sees) is maintained exactly, at the instant it changes:
@@ -50,8 +53,8 @@
  * makes to L (which is then still the initial image).
  * A volatile controller cache (no backing, or a battery outage longer than
  * hold_h, R4) never counts: its content is lost at the cut.
- * Approximation: a torn member block's "old" half, as seen through the
- * logical media, is the logical's previous value.
+ * Torn member blocks (atomic_bytes 512): the logical media records the
+ * same pre-write token as the member's (release_to_member).
  */
 #include "raid.h"
 #include <math.h>
@@ -127,9 +130,12 @@ gboolean sim_raid_nonvolatile(const SimRaidCfg *c)
     return c->backing == SIM_RAID_BACKING_FLASH || (c->backing == SIM_RAID_BACKING_BATTERY && c->outage_h <= c->hold_h);
 }
 
+/* The controller cannot know how long the coming outage will be: what it
+ * advertises and how it treats FLUSH/FUA depend on whether it HAS a backing,
+ * not on outage_h (which only decides what survives, R4). */
 gboolean sim_raid_advertises_volatile(const SimRaidCfg *c)
 {
-    return c->member_cache || (sim_raid_caching(c) && !sim_raid_nonvolatile(c));
+    return c->member_cache || (sim_raid_caching(c) && c->backing == SIM_RAID_BACKING_NONE);
 }
 
 guint sim_raid_map(const SimRaidCfg *c, guint64 L, guint *member, guint64 *mblock, guint max)
@@ -198,7 +204,8 @@ struct Raid {
     MemberRef  *refs;
     SimMedia   *logical;
     SimWbCache *cache;        /* NULL when not caching */
-    gboolean    nv;           /* cache contents survive the outage */
+    gboolean    nv;           /* cache contents survive the outage (durability) */
+    gboolean    backed;       /* the controller believes its cache is non-volatile (a backing exists) */
     GHashTable *nvtok;        /* L -> newest token held in a non-volatile cache */
     GHashTable *mtok;         /* L -> token on the primary member's media (see top) */
     GQueue      waitq;        /* host writes waiting for cache room */
@@ -386,7 +393,7 @@ static void cache_in(Raid *r, SimIo *io)
             g_hash_table_insert(r->nvtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(io->tokens[i]));
             logical_set(r, L, io->tokens[i]);
         }
-    if ((io->flags & SIM_IO_FUA) && (!r->nv || r->cfg.flush == SIM_RAID_FLUSH_DRAIN)) {
+    if ((io->flags & SIM_IO_FUA) && (!r->backed || r->cfg.flush == SIM_RAID_FLUSH_DRAIN)) {
         io->priv_i = (gint64)sim_wbcache_mark(r->cache);
         g_queue_push_tail(&r->flushq, io);
     } else
@@ -406,6 +413,22 @@ static void admit_waiting(Raid *r)
     }
 }
 
+/* logical[L] := the primary member's media value. If that is a TORN token
+ * (a member write mid-transfer), pass through the member's pre-write token
+ * first, so the logical media records the same "old half" as the member's
+ * (two changes at one instant: no cut can fall between them). */
+static void release_to_member(Raid *r, guint64 L)
+{
+    SimToken t = member_value(r, L);
+    if (sim_token_is_torn(t)) {
+        guint m;
+        guint64 mb;
+        sim_raid_map(&r->cfg, L, &m, &mb, 1);
+        logical_set(r, L, sim_media_torn_old(r->mem[m]->media, mb));
+    }
+    logical_set(r, L, t);
+}
+
 static void destage_done(Raid *r, gpointer what)
 {
     SimWbSeg *seg = what;
@@ -421,7 +444,7 @@ static void destage_done(Raid *r, gpointer what)
             if (live[i] && !sim_wbcache_holds(r->cache, b + i, 1)) {
                 /* released: the logical image falls back to the member media */
                 g_hash_table_remove(r->nvtok, GSIZE_TO_POINTER((gsize)(b + i)));
-                logical_set(r, b + i, member_value(r, b + i));
+                release_to_member(r, b + i);
             }
     check_flushes(r);
     admit_waiting(r);
@@ -470,7 +493,7 @@ static void raid_submit(SimBlkDev *d, SimIo *io)
         return;
     case SIM_IO_FLUSH:
         r->st.flushes++;
-        if (r->cache && r->cfg.flush == SIM_RAID_FLUSH_ACK && r->nv) {
+        if (r->cache && r->cfg.flush == SIM_RAID_FLUSH_ACK && r->backed) {
             sim_schedule_at(r->w, iface_xfer(r, 0), complete_ev, io, 0);
         } else if (r->cache) {
             io->priv_i = (gint64)sim_wbcache_mark(r->cache);
@@ -552,6 +575,7 @@ SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *mem
         guint64 cap = (guint64)cfg->cache_mb * (1024 * 1024 / BLOCK_BYTES);
         r->cache = sim_wbcache_new(cap, SIM_DESTAGE_CLOOK, 64, NULL);
         r->nv = sim_raid_nonvolatile(cfg);
+        r->backed = cfg->backing != SIM_RAID_BACKING_NONE;
     }
     r->ns_per_byte = 1e9 / (cfg->ctrl_mb_s * 1e6);
     r->cmd_ns = cfg->cmd_overhead_us * 1e3;

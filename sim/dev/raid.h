@@ -50,7 +50,7 @@ gboolean sim_raid_cfg_validate(const SimRaidCfg *cfg, GError **error);
 /* Derived facts (pure functions of the configuration). */
 gboolean sim_raid_caching(const SimRaidCfg *cfg);       /* writes are acknowledged from the controller cache */
 gboolean sim_raid_nonvolatile(const SimRaidCfg *cfg);   /* the controller cache survives this outage */
-gboolean sim_raid_advertises_volatile(const SimRaidCfg *cfg);
+gboolean sim_raid_advertises_volatile(const SimRaidCfg *cfg);  /* from the backing, not the outage */
 
 /* Mapping: logical block -> copies (member index, member block); returns the
  * number of copies (1 for RAID-0, 2 for RAID-1 pairs/RAID-10, disks for

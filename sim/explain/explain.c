@@ -785,7 +785,7 @@ static char *causal(const Ex *x, guint nlost)
             else
                 g_string_append(s, "before replaying anything");
             if (bs == ST_CACHE || bs == ST_QUEUE || bs == ST_FLIGHT)
-                g_string_append(s, flushed(x, (guint)si) ? " (although a flush issued after it completed)"
+                g_string_append(s, flushed(x, (guint)si) ? " (although a flush issued after its completion had been acknowledged)"
                                                           : " (no flush had covered it)");
         } else if (wi >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, wi);
@@ -798,7 +798,7 @@ static char *causal(const Ex *x, guint nlost)
                                       "%s s) was %s at the cut",
                                    rb, sim_origin_name(f->origin), tid, when, ft);
             if (fr.lost)
-                g_string_append(s, flushed(x, (guint)wi) ? " although a flush issued after it completed"
+                g_string_append(s, flushed(x, (guint)wi) ? " although a flush issued after its completion had been acknowledged"
                                                           : " and no flush had covered it");
         } else if (have_rb) {
             g_string_append_printf(s, ", and block %" G_GUINT64_FORMAT " was never written before the cut", rb);
@@ -873,6 +873,171 @@ static gint64 verify_trace(const Ex *x, GString *why)
     return n;
 }
 
+/* ---- every crash state an honest drive could have left at this cut (--witness) ------------ */
+
+typedef struct { guint64 block; SimToken tok; gboolean forced; guint idx; } Pend;
+
+typedef struct {
+    gboolean  done;
+    GArray   *pend;              /* Pend: the latest version of each block at the drive, not durable */
+    guint     nforced, nfree;
+    gboolean  sampled;           /* more than max free writes: a sample of the states */
+    guint64   states;            /* states judged */
+    guint64   counts[SIM_OUT_N];
+    gboolean  have_witness;
+    guint64   witness_mask;      /* over the free writes (bit i = i-th free write durable) */
+    SimOutcome witness_outcome;
+    GString  *witness_reason;
+} Witness;
+
+/* Has an honest drive made fs write idx durable by the cut? (a flush issued
+ * after its completion completed, or FUA completed) */
+static gboolean forced_durable(const Ex *x, guint idx)
+{
+    const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
+    if ((f->flags & SIM_IO_FUA) && f->t_done >= 0)
+        return TRUE;
+    return flushed(x, idx);
+}
+
+static SimOutcome judge_state(Ex *x, const Witness *wn, guint64 mask, GPtrArray *promises, GString *reason)
+{
+    guint n = wn->pend->len, fi = 0;
+    SimToken *old = g_new(SimToken, MAX(n, 1));
+    for (guint i = 0; i < n; i++) {
+        const Pend *p = &g_array_index(wn->pend, Pend, i);
+        old[i] = sim_media_get(x->m, p->block);
+        gboolean on = p->forced || (fi < 64 && ((mask >> fi) & 1));
+        if (!p->forced)
+            fi++;
+        if (on)
+            sim_media_init_block(x->m, p->block, p->tok);
+    }
+    g_string_truncate(reason, 0);
+    SimOutcome o = sim_check_image(x->chk, x->m, promises, reason);
+    for (guint i = n; i-- > 0;)
+        sim_media_init_block(x->m, g_array_index(wn->pend, Pend, i).block, old[i]);
+    g_free(old);
+    return o;
+}
+
+/* Next bit pattern with the same number of bits (Gosper). */
+static guint64 next_comb(guint64 v)
+{
+    guint64 t = v | (v - 1);
+    return (t + 1) | (((~t & -~t) - 1) >> (__builtin_ctzll(v) + 1));
+}
+
+/* Free writes that matter most first: journal and metadata before data, oldest first. */
+static const Ex *pend_ex;
+static gint cmp_pend(gconstpointer a, gconstpointer b)
+{
+    const Pend *p = a, *q = b;
+    gboolean pd = sim_fs_loc(pend_ex->L, p->block) == SIM_LOC_DATA, qd = sim_fs_loc(pend_ex->L, q->block) == SIM_LOC_DATA;
+    if (pd != qd)
+        return pd ? 1 : -1;
+    if (p->idx != q->idx)
+        return p->idx < q->idx ? -1 : 1;
+    return p->block < q->block ? -1 : p->block > q->block;
+}
+
+static void witness_run(Ex *x, Witness *wn, guint max_free, guint64 seed)
+{
+    wn->done = TRUE;
+    wn->pend = g_array_new(FALSE, FALSE, sizeof(Pend));
+    wn->witness_reason = g_string_new(NULL);
+    GArray *torn = NULL;
+    GArray *lost = lost_blocks(x, &torn);
+    g_array_free(torn, TRUE);
+    for (guint i = 0; i < lost->len; i++) {
+        const LostBlock *l = &g_array_index(lost, LostBlock, i);
+        if (l->st == ST_QUEUE)
+            continue;                    /* never reached the drive: no device could have written it */
+        const FsRec *f = &g_array_index(x->tr.fs, FsRec, l->idx);
+        Pend p = { l->block, f->tok[l->block - f->block], forced_durable(x, l->idx), l->idx };
+        g_array_append_val(wn->pend, p);
+        if (p.forced)
+            wn->nforced++;
+        else
+            wn->nfree++;
+    }
+    g_array_free(lost, TRUE);
+    pend_ex = x;
+    g_array_sort(wn->pend, cmp_pend);
+    GPtrArray *promises = sim_fs_promises(x->fs);
+    g_autoptr(GString) reason = g_string_new(NULL);
+    guint n = wn->nfree;
+    if (n <= max_free) {
+        for (guint k = 0; k <= n; k++) {             /* by size: the first corrupt one is a smallest */
+            guint64 v = k ? (G_GUINT64_CONSTANT(1) << k) - 1 : 0;
+            while (TRUE) {
+                SimOutcome o = judge_state(x, wn, v, promises, reason);
+                wn->counts[o]++;
+                wn->states++;
+                if (!wn->have_witness && (o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE)) {
+                    wn->have_witness = TRUE;
+                    wn->witness_mask = v;
+                    wn->witness_outcome = o;
+                    g_string_assign(wn->witness_reason, reason->str);
+                }
+                if (k == 0 || k == n)
+                    break;
+                v = next_comb(v);
+                if (v >> n)
+                    break;
+            }
+        }
+    } else {
+        /* too many to enumerate: a deterministic sample, each free write durable with p = 1/2 */
+        wn->sampled = TRUE;
+        SimRng rng;
+        sim_rng_seed(&rng, seed, 0, "witness");
+        guint best = G_MAXUINT;
+        for (guint s2 = 0; s2 < 4096; s2++) {
+            /* a sampled state as a mask needs n <= 64 bits: beyond, keep only the first 64 free writes free */
+            guint64 v = 0;
+            guint m = MIN(n, 64);
+            for (guint i = 0; i < m; i++)
+                if (sim_rng_u64(&rng) & 1)
+                    v |= G_GUINT64_CONSTANT(1) << i;
+            SimOutcome o = judge_state(x, wn, v, promises, reason);
+            wn->counts[o]++;
+            wn->states++;
+            guint pc = (guint)__builtin_popcountll(v);
+            if ((o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE) && pc < best) {
+                best = pc;
+                wn->have_witness = TRUE;
+                wn->witness_mask = v;
+                wn->witness_outcome = o;
+                g_string_assign(wn->witness_reason, reason->str);
+            }
+        }
+    }
+    if (wn->sampled && wn->have_witness) {
+        /* shrink the sampled witness: drop each durable free write that the verdict does not need */
+        for (guint i = 0; i < 64; i++) {
+            guint64 bit = G_GUINT64_CONSTANT(1) << i;
+            if (!(wn->witness_mask & bit))
+                continue;
+            SimOutcome o = judge_state(x, wn, wn->witness_mask & ~bit, promises, reason);
+            if (o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE) {
+                wn->witness_mask &= ~bit;
+                wn->witness_outcome = o;
+                g_string_assign(wn->witness_reason, reason->str);
+            }
+        }
+    }
+    g_ptr_array_free(promises, TRUE);
+}
+
+static void witness_clear(Witness *wn)
+{
+    if (wn->pend)
+        g_array_free(wn->pend, TRUE);
+    if (wn->witness_reason)
+        g_string_free(wn->witness_reason, TRUE);
+}
+
 /* ---- rendering ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -901,6 +1066,8 @@ typedef struct {
     guint64 seed;
     guint last;
     const char *rec_outcome, *rec_reason;   /* what `run` recorded (--first), or NULL */
+    const Witness *wn;                       /* --witness, or NULL */
+    guint max_free;
 } Meta;
 
 /* Indexes of the last `last` fs writes issued before the cut. */
@@ -1011,6 +1178,29 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
         if (any)
             g_string_append_c(o, '\n');
     }
+    /* the lost log blocks of transactions that recovery replays (their commit is durable): J4a */
+    if (!x->rec.refused && !x->rec.clean && x->rec.last_tid >= x->rec.first_tid) {
+        guint nk = 0;
+        for (guint k = 0; k < lost->len; k++) {
+            const LostBlock *l = &g_array_index(lost, LostBlock, k);
+            const FsRec *f = &g_array_index(x->tr.fs, FsRec, l->idx);
+            if (sim_fs_loc(x->L, l->block) != SIM_LOC_JOURNAL || f->tid < x->rec.first_tid ||
+                f->tid > x->rec.last_tid || f->origin == SIM_ORIGIN_JCOMMIT)
+                continue;
+            if (nk++ == 0)
+                g_string_append_printf(o, "  %slost although their transaction's commit is durable (replay will "
+                                          "read whatever is there):%s\n", Y, O);
+            if (nk <= 12) {
+                g_autofree char *bl = blocks_text(x, l->block, 1), *tid = tid_text(f->tid);
+                g_string_append_printf(o, "    %s%-24s%s %-18s %-7s %s\n", R, bl, O, sim_origin_name(f->origin), tid,
+                                       where_key(l->st));
+            }
+        }
+        if (nk > 12)
+            g_string_append_printf(o, "    ... and %u more\n", nk - 12);
+        if (nk)
+            g_string_append(o, "  all of them, by block:\n");
+    }
     /* runs of neighbouring blocks with the same origin and place, as ranges */
     guint shown = 0, ranges = 0, i = 0;
     while (i < lost->len) {
@@ -1027,7 +1217,7 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
             tlo = MIN(tlo, g->tid), thi = MAX(thi, g->tid);
             j++;
         }
-        if (ranges < 25) {
+        if (ranges < 12) {
             g_autofree char *bl = blocks_text(x, l->block, j - i);
             g_autofree char *tid = tlo == thi ? tid_text(tlo) : g_strdup_printf("T%u..T%u", tlo, thi);
             g_string_append_printf(o, "  %s%-26s%s %-18s %-13s %s\n", R, bl, O, sim_origin_name(f->origin), tid,
@@ -1039,8 +1229,8 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
     }
     if (lost->len > shown)
         g_string_append_printf(o, "  ... and %u more block%s in %u more range%s (--json lists them all)\n",
-                               lost->len - shown, lost->len - shown == 1 ? "" : "s", ranges - 25,
-                               ranges - 25 == 1 ? "" : "s");
+                               lost->len - shown, lost->len - shown == 1 ? "" : "s", ranges - 12,
+                               ranges - 12 == 1 ? "" : "s");
     for (i = 0; i < torn->len; i++) {
         const LostBlock *l = &g_array_index(torn, LostBlock, i);
         g_autofree char *bl = blocks_text(x, l->block, 1);
@@ -1120,6 +1310,52 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
     g_string_append_c(o, '\n');
     g_autofree char *why = causal(x, lost->len);
     g_string_append_printf(o, "%sWhy:%s %s\n", B, O, why);
+    const Witness *wn = me->wn;
+    if (wn) {
+        g_string_append_printf(o, "\n%sEvery crash state an honest drive could have left at this cut%s (--witness):\n",
+                               B, O);
+        g_string_append_printf(o, "  %u write%s at the drive not durable at the cut (the latest version of each "
+                                  "block, in its cache or in flight); %u of them covered by a completed flush or FUA "
+                                  "(an honest drive has made those durable), %u free\n",
+                               wn->pend->len, wn->pend->len == 1 ? "" : "s", wn->nforced, wn->nfree);
+        if (wn->sampled)
+            g_string_append_printf(o, "  %u free writes are more than --max-pending %u: %" G_GUINT64_FORMAT
+                                      " sampled states (each of the first %u free writes - journal and metadata "
+                                      "before data, oldest first - durable with probability 1/2%s), not all 2^%u: the "
+                                      "counts are of the sample\n",
+                                   wn->nfree, me->max_free, wn->states, MIN(wn->nfree, 64),
+                                   wn->nfree > 64 ? ", the others not" : "", wn->nfree);
+        else
+            g_string_append_printf(o, "  all %" G_GUINT64_FORMAT " states (every subset of the free writes) judged\n",
+                                   wn->states);
+        g_string_append(o, "  ");
+        for (int k = 0; k < SIM_OUT_N; k++)
+            g_string_append_printf(o, "%s%s %" G_GUINT64_FORMAT, k ? ", " : "", sim_outcome_name(k), wn->counts[k]);
+        g_string_append_c(o, '\n');
+        if (wn->have_witness) {
+            g_string_append_printf(o, "  %s%s %s state%s: only these free writes durable:", R,
+                                   wn->sampled ? "a minimal (no write can be dropped)" : "a smallest",
+                                   sim_outcome_name(wn->witness_outcome), O);
+            guint fi = 0, shown_w = 0;
+            for (guint i2 = 0; i2 < wn->pend->len; i2++) {
+                const Pend *p = &g_array_index(wn->pend, Pend, i2);
+                if (p->forced)
+                    continue;
+                if (fi < 64 && ((wn->witness_mask >> fi) & 1)) {
+                    const FsRec *f = &g_array_index(x->tr.fs, FsRec, p->idx);
+                    g_autofree char *bl = blocks_text(x, p->block, 1), *tid = tid_text(f->tid);
+                    g_string_append_printf(o, "\n    %-24s %-18s %s", bl, sim_origin_name(f->origin), tid);
+                    shown_w++;
+                }
+                fi++;
+            }
+            if (!shown_w)
+                g_string_append(o, " none (the forced ones alone)");
+            g_string_append_printf(o, "\n  checker: %s\n", wn->witness_reason->str);
+        } else {
+            g_string_append_printf(o, "  %sno state is corrupt or unmountable%s\n", G, O);
+        }
+    }
 }
 
 static void jstr(JsonBuilder *b, const char *k, const char *v)
@@ -1291,7 +1527,7 @@ static char *render_json(const Ex *x, const Meta *me)
         g_autofree char *held = tok_text(x, rp->tok);
         json_builder_begin_object(b);
         jint(b, "home", rp->home);
-        jstr(b, "location", loc_name(sim_fs_loc(x->L, rp->home)));
+        jstr(b, "location", sim_blk_type_name(sim_content_get(x->C, sim_token_base(rp->intended))->type));
         jint(b, "pos", rp->pos);
         jint(b, "tid", rp->tid);
         jstr(b, "held", held);
@@ -1313,6 +1549,43 @@ static char *render_json(const Ex *x, const Meta *me)
     }
     g_autofree char *why = causal(x, lost->len);
     jstr(b, "why", why);
+    if (me->wn) {
+        const Witness *wn = me->wn;
+        json_builder_set_member_name(b, "crash_states");
+        json_builder_begin_object(b);
+        jint(b, "pending", wn->pend->len);
+        jint(b, "forced", wn->nforced);
+        jint(b, "free", wn->nfree);
+        jbool(b, "sampled", wn->sampled);
+        jint(b, "states", (gint64)wn->states);
+        json_builder_set_member_name(b, "outcomes");
+        json_builder_begin_object(b);
+        for (int k = 0; k < SIM_OUT_N; k++)
+            jint(b, sim_outcome_name(k), (gint64)wn->counts[k]);
+        json_builder_end_object(b);
+        json_builder_set_member_name(b, "witness");
+        if (wn->have_witness) {
+            json_builder_begin_object(b);
+            jstr(b, "outcome", sim_outcome_name(wn->witness_outcome));
+            jstr(b, "reason", wn->witness_reason->str);
+            json_builder_set_member_name(b, "durable_blocks");
+            json_builder_begin_array(b);
+            guint fi = 0;
+            for (guint i = 0; i < wn->pend->len; i++) {
+                const Pend *p = &g_array_index(wn->pend, Pend, i);
+                if (p->forced)
+                    continue;
+                if (fi < 64 && ((wn->witness_mask >> fi) & 1))
+                    json_builder_add_int_value(b, (gint64)p->block);
+                fi++;
+            }
+            json_builder_end_array(b);
+            json_builder_end_object(b);
+        } else {
+            json_builder_add_null_value(b);
+        }
+        json_builder_end_object(b);
+    }
     json_builder_end_object(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -1333,7 +1606,8 @@ static gboolean write_timeline(const Ex *x, const Meta *me, const char *out, GEr
 static char **opt_set = NULL;
 static char *opt_case = NULL, *opt_first = NULL, *opt_at = NULL, *opt_plot = NULL;
 static gint64 opt_trial = -1, opt_run = -1, opt_last = 20, opt_seed = 1, opt_trials = G_MININT64;
-static gboolean opt_json = FALSE;
+static gboolean opt_json = FALSE, opt_witness = FALSE;
+static gint64 opt_max_pending = 12;
 
 static const GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_STRING, &opt_case, "The case to explain (required)", "NAME" },
@@ -1344,6 +1618,12 @@ static const GOptionEntry entries[] = {
     { "run", 0, 0, G_OPTION_ARG_INT64, &opt_run, "The run (default 0; with --first: search only this run)", "R" },
     { "last", 0, 0, G_OPTION_ARG_INT64, &opt_last, "How many of the last block writes to show (default 20)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the explanation as a JSON document", NULL },
+    { "witness", 0, 0, G_OPTION_ARG_NONE, &opt_witness,
+      "Also judge every state an honest drive could have left at this cut (each subset of the writes at the drive "
+      "not covered by a completed flush) and print a smallest corrupt one", NULL },
+    { "max-pending", 0, 0, G_OPTION_ARG_INT64, &opt_max_pending,
+      "With --witness: enumerate all states up to this many free writes (default 12, at most 20); beyond, sample 4096",
+      "N" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &opt_plot, "Draw the timeline of the cut into FILE.png or FILE.svg", "FILE" },
     { "set", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set, "Override a parameter, as for run (repeatable)", "NAME=VALUE" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &opt_seed, "Master seed (default 1), as for run", "S" },
@@ -1377,7 +1657,7 @@ int powercut_cmd_explain(int argc, char **argv)
         "where each of the last N writes was (host queue, in flight, drive cache, on media, torn), what\n"
         "the flushes covered, what the cut destroyed, each recovery step, the checker's finding, the\n"
         "verdict and why. --trial K --run R is the cut numbered (run R, trial K) in run --trials-csv\n"
-        "(same seed, -D and -n give the same cut). Colour only on a terminal.\n"
+        "(same seed, -D and -n give the same cut). Colour only on a terminal (and not with NO_COLOR set).\n"
         "Example: powercut explain scenarios/barriers.lua --case barrier-off --first corrupt");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
@@ -1396,10 +1676,12 @@ int powercut_cmd_explain(int argc, char **argv)
         return bad("explain: give exactly one of --trial K, --first OUTCOME, --at SECONDS");
     if (opt_trial < -1 || (opt_trial == -1 && nsel == 0))
         return bad("--trial: must be 0 or more");
-    if (opt_last < 1 || opt_last > 100000)
-        return bad("--last: %" G_GINT64_FORMAT " is not allowed (1 to 100000)", opt_last);
+    if (opt_last < 1 || opt_last > 2000)
+        return bad("--last: %" G_GINT64_FORMAT " is not allowed (1 to 2000)", opt_last);
     if (opt_seed < 0)
         return bad("--seed: %" G_GINT64_FORMAT " is not allowed (0 or more)", opt_seed);
+    if (opt_max_pending < 0 || opt_max_pending > 20)
+        return bad("--max-pending: %" G_GINT64_FORMAT " is not allowed (0 to 20)", opt_max_pending);
     if (opt_trials != G_MININT64 && opt_trials < 1)
         return bad("--trials: %" G_GINT64_FORMAT " is not allowed (a positive count)", opt_trials);
     SimOutcome want = SIM_OUT_N;
@@ -1438,6 +1720,14 @@ int powercut_cmd_explain(int argc, char **argv)
             g_string_append_printf(names, "%s%s", i ? ", " : "", ((SimCaseSpec *)g_ptr_array_index(sc->cases, i))->name);
         int st = bad("%s: no case named '%s' (cases: %s)", argv[1], opt_case, names->str);
         g_string_free(names, TRUE);
+        sim_scenario_free(sc);
+        return st;
+    }
+    if (cs->dev_model != SIM_DEV_HDD) {
+        /* the trace sees a controller's logical image only, not its cache or its members' caches:
+         * the narrative would say wrong things about where each write was */
+        int st = bad("explain: case %s: device.model = \"%s\" is not supported by explain yet (only \"hdd\")",
+                     opt_case, sim_dev_model_names[cs->dev_model]);
         sim_scenario_free(sc);
         return st;
     }
@@ -1528,14 +1818,18 @@ int powercut_cmd_explain(int argc, char **argv)
         }
         fprintf(stderr, "trace verified: %" G_GINT64_FORMAT " landed blocks match the media\n", n);
     }
-    Meta me = { argv[1], cs->name, run, trial, (guint64)opt_seed, (guint)opt_last, rec_outcome, rec_reason };
+    Witness wn = { 0 };
+    if (opt_witness)
+        witness_run(&x, &wn, (guint)opt_max_pending, (guint64)opt_seed);
+    Meta me = { argv[1], cs->name, run, trial, (guint64)opt_seed, (guint)opt_last, rec_outcome, rec_reason,
+                opt_witness ? &wn : NULL, (guint)opt_max_pending };
     int status = 0;
     if (opt_json) {
         g_autofree char *j = render_json(&x, &me);
         fputs(j, stdout);
     } else {
         g_autoptr(GString) o = g_string_new(NULL);
-        render_text(&x, &me, style_for(isatty(STDOUT_FILENO)), o);
+        render_text(&x, &me, style_for(isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR")), o);
         fputs(o->str, stdout);
     }
     if (opt_plot) {
@@ -1548,6 +1842,7 @@ int powercut_cmd_explain(int argc, char **argv)
         }
     }
     fflush(stdout);
+    witness_clear(&wn);
     ex_clear(&x);
     sim_scenario_free(sc);
     return status;

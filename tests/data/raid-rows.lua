@@ -14,6 +14,11 @@
 --   r2-drain-barrier            member caches on, FLUSH/FUA drained to member media: safe
 --   r3-nobarrier / r3-barrier   forced write-back, no battery (R3): barriers needed and sufficient
 --   r4-outage-nobarrier         BBU, outage 100 h > hold 72 h: the cache is lost (R4, H10)
+--   r6-write-through-nobarrier  the controller in write-through (as during a battery learn
+--                               cycle), member caches off: same outcomes as R1, only slower (R6)
+--   r4-outage-barrier           the same with barriers on: the controller still advertises
+--                               write-through (it cannot know the outage length), so
+--                               barriers change nothing
 --
 --   powercut run tests/data/raid-rows.lua
 local presets = require "presets"
@@ -39,5 +44,7 @@ return {
     { name = "r3-nobarrier", raid = presets.megaraid_forced_wb {} },
     { name = "r3-barrier", fs = { barrier = true }, raid = presets.megaraid_forced_wb {} },
     { name = "r4-outage-nobarrier", raid = { outage_h = 100 } },
+    { name = "r6-write-through-nobarrier", raid = { write_policy = "write-through" } },
+    { name = "r4-outage-barrier", fs = { barrier = true }, raid = { outage_h = 100 } },
   },
 }
