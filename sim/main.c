@@ -263,21 +263,24 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- list --------------------------------------------------------------------- */
 
-static int list_scenarios(void)
+static gint cmp_strp(gconstpointer a, gconstpointer b)
 {
-    const char *dir = "scenarios";
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The scenarios of one folder with the first line of their header comment. */
+static void list_dir(const char *dir)
+{
     GDir *d = g_dir_open(dir, 0, NULL);
-    if (!d) {
-        fprintf(stderr, "powercut: %s: cannot open (run from the powercut source directory)\n", dir);
-        return 1;
-    }
+    if (!d)
+        return;
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     const char *n;
     while ((n = g_dir_read_name(d)))
         if (g_str_has_suffix(n, ".lua"))
             g_ptr_array_add(names, g_strdup(n));
     g_dir_close(d);
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, cmp_strp);
     for (guint i = 0; i < names->len; i++) {
         g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
         g_autofree char *text = NULL;
@@ -291,9 +294,19 @@ static int list_scenarios(void)
             const char *e = strchr(line, '\n');
             first = g_strstrip(g_strndup(line + 2, e ? (gsize)(e - line - 2) : strlen(line + 2)));
         }
-        printf("  %-34s %s\n", path, first ? first : "");
+        printf("  %-40s %s\n", path, first ? first : "");
     }
     g_ptr_array_free(names, TRUE);
+}
+
+static int list_scenarios(void)
+{
+    if (!g_file_test("scenarios", G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "powercut: scenarios: cannot open (run from the powercut source directory)\n");
+        return 1;
+    }
+    list_dir("scenarios");
+    list_dir("scenarios/tutorial");
     return 0;
 }
 
