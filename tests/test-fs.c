@@ -738,6 +738,39 @@ static void test_overwrite_E5(void)
     stack_free(&s);
 }
 
+/* Regression (E1): a file whose allocation is in the committing
+ * transaction is deleted before that commit writes its ordered data (here:
+ * while the first commit waits for its journal-superblock write). ext4
+ * writes the data before truncating (jbd2_journal_begin_ordered_truncate);
+ * dropping the pages would let the commit record an allocation whose block
+ * never gets its data. */
+static void test_unlink_during_commit_E1(void)
+{
+    static const char *const dev[] = { "cache_mb", "0", NULL };
+    Stack s;
+    stack_init(&s, dev, NULL);
+    g_assert_cmpint(sim_fs_create(s.fs, "d0/a"), ==, 0);
+    g_assert_cmpint(sim_fs_write(s.fs, "d0/a", 0, 8192), ==, 0);
+    g_assert_cmpint(sim_fs_create(s.fs, "d0/b"), ==, 0);
+    gboolean done = FALSE;
+    g_assert_cmpint(sim_fs_fsync(s.fs, "d0/b", FALSE, done_flag, &done), ==, 1);
+    while (!s.fs->committing)                           /* the commit of T1 has switched */
+        sim_world_run(s.w, sim_now(s.w) + SIM_US(10));
+    g_assert_cmpint(sim_fs_unlink(s.fs, "d0/a"), ==, 0); /* in T2, before T1 wrote a's data */
+    while (!done)
+        sim_world_run(s.w, sim_now(s.w) + SIM_MS(1));
+    /* T1 is durable (write-through disk) and T2 is not committed: a exists */
+    g_autoptr(GString) why = g_string_new(NULL);
+    SimChecker *c = sim_checker_new(s.fs);
+    GPtrArray *pr = sim_fs_promises(s.fs);
+    SimOutcome o = sim_check_image(c, s.hdd->media, pr, why);
+    g_ptr_array_free(pr, TRUE);
+    sim_checker_free(c);
+    g_test_message("%s", why->str);
+    g_assert_cmpint(o, ==, SIM_OUT_CONSISTENT);
+    stack_free(&s);
+}
+
 static void test_schema(void)
 {
     GError *err = NULL;
@@ -767,6 +800,7 @@ int main(int argc, char **argv)
     g_test_add_func("/check/unmountable", test_check_unmountable);
     g_test_add_func("/fs/fsync-overwrite-E4", test_fsync_overwrite_E4);
     g_test_add_func("/fs/fsync-entanglement", test_fsync_entanglement);
+    g_test_add_func("/fs/unlink-during-commit-E1", test_unlink_during_commit_E1);
     g_test_add_func("/fs/overwrite-not-atomic-E5", test_overwrite_E5);
     g_test_add_func("/fs/every-landing-barrier-on-J1-J2", test_watch_barrier_on);
     g_test_add_func("/fs/every-landing-barrier-off-J3", test_watch_barrier_off_J3);

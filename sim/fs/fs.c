@@ -402,10 +402,8 @@ static void page_io_done(SimIo *io, gpointer ctx)
     PageIo *p = io->sub;
     FsInodeMem *m = &fs->im[p->ino];
     if (inode_rec(fs, p->ino)->igen == p->igen) {
-        for (guint32 i = 0; i < p->n; i++) {
-            FsPage *pg = &g_array_index(m->pages, FsPage, p->first + i);
-            pg->inflight--;
-        }
+        for (guint32 i = 0; i < p->n && p->first + i < m->pages->len; i++)   /* pages may be truncated since */
+            g_array_index(m->pages, FsPage, p->first + i).inflight--;
     }
     fs->st.data_blocks_written += p->n;
     g_assert(m->inflight > 0);
@@ -599,6 +597,11 @@ static void inode_unlink(SimFs *fs, guint32 ino)
     jrnl_dirty(fs, ib);
     bit_set(((SimBitmapBlock *)ib->content)->bits, ino, FALSE);
     FsInodeMem *m = &fs->im[ino];
+    /* jbd2_journal_begin_ordered_truncate: an inode on the committing
+     * transaction's ordered list has its data written before the pages go -
+     * that commit still records the allocation and must find the data. */
+    if (fs->committing && m->ordered_tid == fs->committing->tid)
+        fs_write_inode_pages(fs, ino, SIM_ORIGIN_ORDERED_DATA, fs->committing->tid, NULL);
     if (m->pages)
         g_array_set_size(m->pages, 0);       /* truncate the page cache */
 }
