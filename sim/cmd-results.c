@@ -2,6 +2,7 @@
  * `powercut plot` and `powercut merge`, and the plots of `run --out`.
  * Exit status as DESIGN §2: 2 bad usage or input, 1 other failures
  * (gnuplot missing or failing, cannot write). */
+#include "cli.h"
 #include "cmd-results.h"
 #include "report/plot.h"
 #include <errno.h>
@@ -10,17 +11,6 @@
 
 #define EXIT_BAD_INPUT 2
 
-static int usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("powercut: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_BAD_INPUT;
-}
 
 static int report_error(GError *e)
 {
@@ -103,28 +93,28 @@ int powercut_cmd_plot(int argc, char **argv)
     g_option_context_add_main_entries(ctx, plot_entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int st = usage_error("plot: %s (see: powercut help plot)", err->message);
+        int st = sim_cli_usage("plot: %s (see: powercut help plot)", err->message);
         g_error_free(err);
         g_strfreev(argv);
         return st;
     }
     if (argc != 2) {
-        int st = argc < 2 ? usage_error("plot: missing RESULTS.json (see: powercut help plot)")
-                          : usage_error("plot: unexpected argument '%s' (one results file)", argv[2]);
+        int st = argc < 2 ? sim_cli_usage("plot: missing RESULTS.json (see: powercut help plot)")
+                          : sim_cli_usage("plot: unexpected argument '%s' (one results file)", argv[2]);
         g_strfreev(argv);
         return st;
     }
     const char *fmt = plot_format ? plot_format : "png";
     if (strcmp(fmt, "png") && strcmp(fmt, "svg")) {
         g_strfreev(argv);
-        return usage_error("plot: --format: '%s' is not allowed (png or svg)", fmt);
+        return sim_cli_usage("plot: --format: '%s' is not allowed (png or svg)", fmt);
     }
     g_autofree char *path = g_strdup(argv[1]);
     g_strfreev(argv);
     g_autofree char *text = NULL;
     gsize len = 0;
     if (!g_file_get_contents(path, &text, &len, &err)) {
-        int st = usage_error("%s: cannot read (%s)", path, err->code == G_FILE_ERROR_NOENT ? "no such file"
+        int st = sim_cli_usage("%s: cannot read (%s)", path, err->code == G_FILE_ERROR_NOENT ? "no such file"
                                                            : err->code == G_FILE_ERROR_ISDIR ? "a directory"
                                                                                             : err->message);
         g_error_free(err);
@@ -172,14 +162,14 @@ int powercut_cmd_merge(int argc, char **argv)
     g_option_context_add_main_entries(ctx, merge_entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int st = usage_error("merge: %s (see: powercut help merge)", err->message);
+        int st = sim_cli_usage("merge: %s (see: powercut help merge)", err->message);
         g_error_free(err);
         g_strfreev(argv);
         return st;
     }
     if (argc < 2) {
         g_strfreev(argv);
-        return usage_error("merge: missing SHARD.json files (see: powercut help merge)");
+        return sim_cli_usage("merge: missing SHARD.json files (see: powercut help merge)");
     }
     SimResults *res = sim_results_merge((const char *const *)argv + 1, (guint)(argc - 1), &err);
     g_strfreev(argv);

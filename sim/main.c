@@ -1,6 +1,7 @@
 /* sim/main.c - the powercut command line (DESIGN §2).
  * Exit status: 0 success; 2 bad usage or bad input; 3 a scenario's
  * expectations failed; 1 any other failure. */
+#include "cli.h"
 #include "run.h"
 #include "cmd-results.h"
 #include "explain/explain.h"
@@ -52,11 +53,9 @@ static void die_usage(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("powercut: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int r = sim_cli_vusage(fmt, ap);
     va_end(ap);
-    exit(EXIT_BAD_INPUT);
+    exit(r);
 }
 
 static int fail(int status, GError *err)

@@ -13,6 +13,7 @@
  *    evaluator does, then tell where each recent write was, what the cut
  *    destroyed, what recovery did, and why the verdict follows.
  */
+#include "../cli.h"
 #include "explain.h"
 #include "../run.h"
 #include "../crash/crash.h"
@@ -1631,17 +1632,6 @@ static const GOptionEntry entries[] = {
     G_OPTION_ENTRY_NULL
 };
 
-static int bad(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("powercut: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_BAD_INPUT;
-}
 
 static gint64 trials_of_run(guint64 total, guint runs, guint r)
 {
@@ -1662,38 +1652,38 @@ int powercut_cmd_explain(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int st = bad("%s (see: powercut explain --help)", err->message);
+        int st = sim_cli_usage("%s (see: powercut explain --help)", err->message);
         g_error_free(err);
         return st;
     }
     if (argc != 2)
-        return bad(argc < 2 ? "explain: missing SCENARIO.lua (see: powercut explain --help)%s"
+        return sim_cli_usage(argc < 2 ? "explain: missing SCENARIO.lua (see: powercut explain --help)%s"
                             : "explain: unexpected argument '%s' (one scenario file)", argc < 2 ? "" : argv[2]);
     if (!opt_case)
-        return bad("explain: --case NAME is required");
+        return sim_cli_usage("explain: --case NAME is required");
     int nsel = (opt_trial >= 0) + (opt_first != NULL) + (opt_at != NULL);
     if (nsel != 1)
-        return bad("explain: give exactly one of --trial K, --first OUTCOME, --at SECONDS");
+        return sim_cli_usage("explain: give exactly one of --trial K, --first OUTCOME, --at SECONDS");
     if (opt_trial < -1 || (opt_trial == -1 && nsel == 0))
-        return bad("--trial: must be 0 or more");
+        return sim_cli_usage("--trial: must be 0 or more");
     if (opt_last < 1 || opt_last > 2000)
-        return bad("--last: %" G_GINT64_FORMAT " is not allowed (1 to 2000)", opt_last);
+        return sim_cli_usage("--last: %" G_GINT64_FORMAT " is not allowed (1 to 2000)", opt_last);
     if (opt_seed < 0)
-        return bad("--seed: %" G_GINT64_FORMAT " is not allowed (0 or more)", opt_seed);
+        return sim_cli_usage("--seed: %" G_GINT64_FORMAT " is not allowed (0 or more)", opt_seed);
     if (opt_max_pending < 0 || opt_max_pending > 20)
-        return bad("--max-pending: %" G_GINT64_FORMAT " is not allowed (0 to 20)", opt_max_pending);
+        return sim_cli_usage("--max-pending: %" G_GINT64_FORMAT " is not allowed (0 to 20)", opt_max_pending);
     if (opt_trials != G_MININT64 && opt_trials < 1)
-        return bad("--trials: %" G_GINT64_FORMAT " is not allowed (a positive count)", opt_trials);
+        return sim_cli_usage("--trials: %" G_GINT64_FORMAT " is not allowed (a positive count)", opt_trials);
     SimOutcome want = SIM_OUT_N;
     if (opt_first) {
         for (int o = SIM_OUT_LOST_FSYNC; o < SIM_OUT_N; o++)
             if (!strcmp(opt_first, sim_outcome_name(o)))
                 want = o;
         if (want == SIM_OUT_N)
-            return bad("--first: '%s' is not allowed (corrupt, unmountable, stale_data, lost_fsync)", opt_first);
+            return sim_cli_usage("--first: '%s' is not allowed (corrupt, unmountable, stale_data, lost_fsync)", opt_first);
     }
     if (opt_plot && !g_str_has_suffix(opt_plot, ".png") && !g_str_has_suffix(opt_plot, ".svg"))
-        return bad("--plot: '%s' must end in .png or .svg", opt_plot);
+        return sim_cli_usage("--plot: '%s' must end in .png or .svg", opt_plot);
 
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     for (char **s = opt_set; s && *s; s++)
@@ -1704,7 +1694,7 @@ int powercut_cmd_explain(int argc, char **argv)
     SimScenario *sc = sim_scenario_load_sweep(argv[1], (const char *const *)sets->pdata, NULL, (guint64)opt_seed, &err);
     g_ptr_array_free(sets, TRUE);
     if (!sc) {
-        int st = bad("%s", err->message);
+        int st = sim_cli_usage("%s", err->message);
         g_error_free(err);
         return st;
     }
@@ -1718,7 +1708,7 @@ int powercut_cmd_explain(int argc, char **argv)
         GString *names = g_string_new(NULL);
         for (guint i = 0; i < sc->cases->len; i++)
             g_string_append_printf(names, "%s%s", i ? ", " : "", ((SimCaseSpec *)g_ptr_array_index(sc->cases, i))->name);
-        int st = bad("%s: no case named '%s' (cases: %s)", argv[1], opt_case, names->str);
+        int st = sim_cli_usage("%s: no case named '%s' (cases: %s)", argv[1], opt_case, names->str);
         g_string_free(names, TRUE);
         sim_scenario_free(sc);
         return st;
@@ -1726,7 +1716,7 @@ int powercut_cmd_explain(int argc, char **argv)
     if (cs->dev_model != SIM_DEV_HDD) {
         /* the trace sees a controller's logical image only, not its cache or its members' caches:
          * the narrative would say wrong things about where each write was */
-        int st = bad("explain: case %s: device.model = \"%s\" is not supported by explain yet (only \"hdd\")",
+        int st = sim_cli_usage("explain: case %s: device.model = \"%s\" is not supported by explain yet (only \"hdd\")",
                      opt_case, sim_dev_model_names[cs->dev_model]);
         sim_scenario_free(sc);
         return st;
@@ -1736,7 +1726,7 @@ int powercut_cmd_explain(int argc, char **argv)
     guint run = opt_run < 0 ? 0 : (guint)opt_run;
     if (opt_run >= (gint64)runs) {
         sim_scenario_free(sc);
-        return bad("--run: %" G_GINT64_FORMAT " is out of range (case %s has runs 0..%u)", opt_run, opt_case, runs - 1);
+        return sim_cli_usage("--run: %" G_GINT64_FORMAT " is out of range (case %s has runs 0..%u)", opt_run, opt_case, runs - 1);
     }
     SimTime from = sim_time_from_s(cs->run.crash_from_s), until = sim_time_from_s(cs->run.duration_s);
     SimTime cut = 0;
@@ -1747,7 +1737,7 @@ int powercut_cmd_explain(int argc, char **argv)
         gint64 n = trials_of_run(total, runs, run);
         if (opt_trial >= n) {
             sim_scenario_free(sc);
-            return bad("--trial: %" G_GINT64_FORMAT " is out of range (run %u of case %s has trials 0..%" G_GINT64_FORMAT
+            return sim_cli_usage("--trial: %" G_GINT64_FORMAT " is out of range (run %u of case %s has trials 0..%" G_GINT64_FORMAT
                        ")", opt_trial, run, opt_case, n - 1);
         }
         /* the K-th draw of the run's "cuts" stream, exactly as run_one draws it */
@@ -1761,7 +1751,7 @@ int powercut_cmd_explain(int argc, char **argv)
         double s = g_ascii_strtod(opt_at, &end);
         if (end == opt_at || *end || !isfinite(s) || s < 0 || sim_time_from_s(s) >= until) {
             sim_scenario_free(sc);
-            return bad("--at: '%s' is not allowed (seconds in [0, %g))", opt_at, cs->run.duration_s);
+            return sim_cli_usage("--at: '%s' is not allowed (seconds in [0, %g))", opt_at, cs->run.duration_s);
         }
         cut = sim_time_from_s(s);
     } else {
@@ -1770,7 +1760,7 @@ int powercut_cmd_explain(int argc, char **argv)
             SimRunOut out;
             sim_run_one(sc, cs, (guint64)opt_seed, r, (guint64)trials_of_run(total, runs, r), TRUE, &out);
             if (out.error) {
-                int st = bad("%s", out.error->message);
+                int st = sim_cli_usage("%s", out.error->message);
                 sim_run_out_clear(&out);
                 sim_scenario_free(sc);
                 return st;
@@ -1793,15 +1783,15 @@ int powercut_cmd_explain(int argc, char **argv)
         if (!found) {
             sim_scenario_free(sc);
             if (opt_run >= 0)
-                return bad("explain: no trial of run %u of case %s has outcome %s", run, opt_case, opt_first);
-            return bad("explain: no trial of case %s has outcome %s (%u runs, %" G_GUINT64_FORMAT " trials, seed %"
+                return sim_cli_usage("explain: no trial of run %u of case %s has outcome %s", run, opt_case, opt_first);
+            return sim_cli_usage("explain: no trial of case %s has outcome %s (%u runs, %" G_GUINT64_FORMAT " trials, seed %"
                        G_GINT64_FORMAT ")", opt_case, opt_first, runs, total, opt_seed);
         }
     }
 
     Ex x = { 0 };
     if (!ex_simulate(&x, sc, cs, (guint64)opt_seed, run, cut, &err)) {
-        int st = bad("%s", err->message);
+        int st = sim_cli_usage("%s", err->message);
         g_error_free(err);
         ex_clear(&x);
         sim_scenario_free(sc);
@@ -1930,48 +1920,14 @@ static gboolean write_timeline(const Ex *x, const Meta *me, const char *out, GEr
     timeline_data(x, me, g);
     if (!sim_write_file_atomic(dat, g->str, g->len, error))
         return FALSE;
-    g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
-    if (!gnuplot) {
-        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_GNUPLOT_MISSING,
-                    "gnuplot not found on PATH: install it to draw plots (Debian/Ubuntu: apt-get install gnuplot-nox)");
-        return FALSE;
-    }
-    g_autofree char *dir = sim_plot_dir();
-    g_autofree char *script = g_build_filename(dir, "timeline.gp", NULL);
-    if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
-        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED,
-                    "%s: plot script not found (set POWERCUT_PLOTS_DIR to the folder of powercut's plots/*.gp)",
-                    script);
-        return FALSE;
-    }
     char cs[40];
     g_autofree char *tr = me->trial >= 0 ? g_strdup_printf(", trial %" G_GINT64_FORMAT, me->trial) : g_strdup("");
     g_autofree char *cap = g_strdup_printf("%s, case %s, run %u%s, seed %" G_GUINT64_FORMAT ", cut at %s s: %s",
                                            me->scenario, me->case_name, me->run, tr,
                                            me->seed, g_ascii_formatd(cs, sizeof cs, "%.6f", sim_time_to_s(x->cut)),
                                            sim_outcome_name(x->outcome));
-    const char *argv[] = { gnuplot, "-d", "-c", script, dat, out, fmt, cap, NULL };
-    g_autofree char *out_text = NULL, *err_text = NULL;
-    gint status = 0;
-    g_autoptr(GError) e = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text, &status, &e)) {
-        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED, "cannot run %s: %s", gnuplot, e->message);
+    const char *args[] = { dat, out, fmt, cap, NULL };
+    if (!sim_plot_run("timeline", args, out, error))
         return FALSE;
-    }
-    if (!g_spawn_check_wait_status(status, &e)) {
-        g_autofree char *first = NULL;
-        g_auto(GStrv) lines = g_strsplit(err_text ? err_text : "", "\n", -1);
-        for (char **l = lines; *l && !first; l++)
-            if (*g_strstrip(*l) && !g_str_has_prefix(*l, "^"))
-                first = g_strdup(*l);
-        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED, "gnuplot failed on %s (%s)%s%s", script,
-                    e->message, first ? ": " : "", first ? first : "");
-        return FALSE;
-    }
-    GStatBuf st;
-    if (g_stat(out, &st) != 0 || st.st_size == 0) {
-        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED, "gnuplot wrote nothing to %s", out);
-        return FALSE;
-    }
     return TRUE;
 }

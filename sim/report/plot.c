@@ -381,16 +381,38 @@ static char *caption(const SimPlotDoc *d)
     return g_string_free(s, FALSE);
 }
 
-static gboolean run_gnuplot(const char *gnuplot, const char *script, const char *data, const char *out,
-                            const char *format, const char *cap, const char *xlabel, gboolean categorical,
-                            GError **error)
+gboolean sim_plot_run(const char *name, const char *const *args, const char *out, GError **error)
 {
-    const char *argv[] = { gnuplot, "-d", "-c", script, data, out, format, cap,
-                           xlabel ? xlabel : "", categorical ? "1" : "0", NULL };
+    g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
+    if (!gnuplot) {
+        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_GNUPLOT_MISSING,
+                    "gnuplot not found on PATH: install it to draw plots (Debian/Ubuntu: apt-get install gnuplot-nox)");
+        return FALSE;
+    }
+    g_autofree char *dir = sim_plot_dir();
+    g_autofree char *sname = g_strdup_printf("%s.gp", name);
+    g_autofree char *script = g_build_filename(dir, sname, NULL);
+    if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED,
+                    "%s: plot script not found (set POWERCUT_PLOTS_DIR to the folder of powercut's plots/*.gp)",
+                    script);
+        return FALSE;
+    }
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, gnuplot);
+    g_ptr_array_add(argv, "-d");
+    g_ptr_array_add(argv, "-c");
+    g_ptr_array_add(argv, script);
+    for (const char *const *a = args; *a; a++)
+        g_ptr_array_add(argv, (gpointer)*a);
+    g_ptr_array_add(argv, NULL);
     g_autofree char *out_text = NULL, *err_text = NULL;
     gint status = 0;
     g_autoptr(GError) e = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text, &status, &e)) {
+    gboolean ran = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
+                                &status, &e);
+    g_ptr_array_free(argv, TRUE);
+    if (!ran) {
         g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED, "cannot run %s: %s", gnuplot, e->message);
         return FALSE;
     }
@@ -444,33 +466,26 @@ gboolean sim_plot_draw(const SimPlotDoc *d, const char *outdir, const char *form
             return FALSE;
         }
     }
-    g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
-    if (!gnuplot) {
+    g_autofree char *gp = g_find_program_in_path("gnuplot");   /* before any data file is written */
+    if (!gp) {
         g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_GNUPLOT_MISSING,
                     "gnuplot not found on PATH: install it to draw plots (Debian/Ubuntu: apt-get install gnuplot-nox)");
         return FALSE;
     }
-    g_autofree char *dir = sim_plot_dir();
     g_autofree char *cap = caption(d);
     for (const char *const *k = sim_plot_kinds; *k; k++) {
         if (kind ? strcmp(kind, *k) != 0 : !sim_plot_applicable(d, *k, NULL))
             continue;
-        g_autofree char *sname = g_strdup_printf("%s.gp", *k);
-        g_autofree char *script = g_build_filename(dir, sname, NULL);
-        if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, SIM_REPORT_ERROR, SIM_REPORT_ERROR_FAILED,
-                        "%s: plot script not found (set POWERCUT_PLOTS_DIR to the folder of powercut's plots/*.gp)",
-                        script);
-            return FALSE;
-        }
         g_autofree char *dname = g_strdup_printf("%s.dat", *k);
         g_autofree char *oname = g_strdup_printf("%s.%s", *k, format);
         g_autofree char *data = g_build_filename(outdir, dname, NULL);
         g_autofree char *out = g_build_filename(outdir, oname, NULL);
         g_autofree char *xlabel = NULL;
         gboolean categorical = FALSE;
-        if (!write_data(d, *k, data, &xlabel, &categorical, error) ||
-            !run_gnuplot(gnuplot, script, data, out, format, cap, xlabel, categorical, error))
+        if (!write_data(d, *k, data, &xlabel, &categorical, error))
+            return FALSE;
+        const char *args[] = { data, out, format, cap, xlabel ? xlabel : "", categorical ? "1" : "0", NULL };
+        if (!sim_plot_run(*k, args, out, error))
             return FALSE;
         if (written)
             g_ptr_array_add(written, g_steal_pointer(&out));

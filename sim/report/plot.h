@@ -50,6 +50,9 @@ gboolean sim_plot_applicable(const SimPlotDoc *d, const char *kind, const char *
  * directory, else ../share/powercut/plots next to the running binary, else
  * POWERCUT_DATADIR/plots (as sim_script_lua_dir finds lua/). (transfer full) */
 char    *sim_plot_dir(void);
+/* Run `gnuplot -d -c PLOTS/NAME.gp ARGS...` (no shell), check its exit status
+ * and that OUT is non-empty. GNUPLOT_MISSING names the package to install. */
+gboolean sim_plot_run(const char *name, const char *const *args, const char *out, GError **error);
 /* Write OUT/KIND.dat for d (no gnuplot needed). */
 gboolean sim_plot_write_data(const SimPlotDoc *d, const char *kind, const char *outdir, GError **error);
 /* Draw `kind` (NULL: every applicable kind) of d into outdir as format
