@@ -674,36 +674,9 @@ static void test_lua_workload(void)
 
 /* ---- main ---------------------------------------------------------------------- */
 
-static gboolean has_matrix_files(const char *dir)
-{
-    g_autofree char *p = g_build_filename(dir, "matrix-barrier-on.lua", NULL);
-    return g_file_test(p, G_FILE_TEST_IS_REGULAR);
-}
-
 static void find_dirs(void)
 {
-    const char *env = g_getenv("POWERCUT_TEST_DATA");
-    g_autofree char *dist = g_test_build_filename(G_TEST_DIST, "data", NULL);
-    g_autofree char *src = g_path_get_dirname(__FILE__);
-    g_autofree char *near_src = g_build_filename(src, "data", NULL);
-    /* the binary is BUILD/tests/test-matrix: BUILD is build or build/asan */
-    g_autofree char *up2 = g_test_build_filename(G_TEST_DIST, "..", "..", "tests", "data", NULL);
-    g_autofree char *up3 = g_test_build_filename(G_TEST_DIST, "..", "..", "..", "tests", "data", NULL);
-    const char *cand[] = { env, dist, near_src, "tests/data", up2, up3 };
-    for (guint i = 0; i < G_N_ELEMENTS(cand) && !data_dir; i++)
-        if (cand[i] && has_matrix_files(cand[i]))
-            data_dir = g_strdup(cand[i]);
-    if (!data_dir)
-        g_error("tests/data/matrix-*.lua not found: run from the repository root or set POWERCUT_TEST_DATA");
-    g_autofree char *tests = g_path_get_dirname(data_dir);
-    root_dir = g_path_get_dirname(tests);
-    /* `require "presets"` searches $POWERCUT_LUA_DIR, else ./lua */
-    g_autofree char *lua = g_build_filename(root_dir, "lua", NULL);
-    if (!g_getenv("POWERCUT_LUA_DIR") && g_file_test(lua, G_FILE_TEST_IS_DIR))
-        g_setenv("POWERCUT_LUA_DIR", lua, TRUE);
-    const char *s = g_getenv("POWERCUT_TEST_SEED");
-    if (s && *s)
-        master_seed = g_ascii_strtoull(s, NULL, 10);
+    data_dir = test_find_data("matrix-barrier-on.lua", &root_dir, &master_seed);
 }
 
 static const char *const on_cases[] = { "fifo", "clook", "satf", "random", "random-4threads", "append-fifo",

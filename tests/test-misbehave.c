@@ -911,34 +911,9 @@ static void test_lying_disk_scenario(void)
 
 /* ---- main ---------------------------------------------------------------------- */
 
-static gboolean has_files(const char *dir)
-{
-    g_autofree char *p = g_build_filename(dir, "misbehave-lying.lua", NULL);
-    return g_file_test(p, G_FILE_TEST_IS_REGULAR);
-}
-
 static void find_dirs(void)
 {
-    const char *env = g_getenv("POWERCUT_TEST_DATA");
-    g_autofree char *dist = g_test_build_filename(G_TEST_DIST, "data", NULL);
-    g_autofree char *src = g_path_get_dirname(__FILE__);
-    g_autofree char *near_src = g_build_filename(src, "data", NULL);
-    g_autofree char *up2 = g_test_build_filename(G_TEST_DIST, "..", "..", "tests", "data", NULL);
-    g_autofree char *up3 = g_test_build_filename(G_TEST_DIST, "..", "..", "..", "tests", "data", NULL);
-    const char *cand[] = { env, dist, near_src, "tests/data", up2, up3 };
-    for (guint i = 0; i < G_N_ELEMENTS(cand) && !data_dir; i++)
-        if (cand[i] && has_files(cand[i]))
-            data_dir = g_strdup(cand[i]);
-    if (!data_dir)
-        g_error("tests/data/misbehave-*.lua not found: run from the repository root or set POWERCUT_TEST_DATA");
-    g_autofree char *tests = g_path_get_dirname(data_dir);
-    root_dir = g_path_get_dirname(tests);
-    g_autofree char *lua = g_build_filename(root_dir, "lua", NULL);
-    if (!g_getenv("POWERCUT_LUA_DIR") && g_file_test(lua, G_FILE_TEST_IS_DIR))
-        g_setenv("POWERCUT_LUA_DIR", lua, TRUE);
-    const char *s = g_getenv("POWERCUT_TEST_SEED");
-    if (s && *s)
-        master_seed = g_ascii_strtoull(s, NULL, 10);
+    data_dir = test_find_data("misbehave-lying.lua", &root_dir, &master_seed);
 }
 
 static const char *const wt_cases[] = { "wt", "wt-random", "wt-append" };

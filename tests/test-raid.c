@@ -409,27 +409,7 @@ static void test_scenario_errors(void)
 
 static void find_dirs(void)
 {
-    const char *env = g_getenv("POWERCUT_TEST_DATA");
-    g_autofree char *src = g_path_get_dirname(__FILE__);
-    g_autofree char *near_src = g_build_filename(src, "data", NULL);
-    const char *cand[] = { env, near_src, "tests/data" };
-    for (guint i = 0; i < G_N_ELEMENTS(cand) && !data_dir; i++) {
-        if (!cand[i])
-            continue;
-        g_autofree char *p = g_build_filename(cand[i], "raid-rows.lua", NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-            data_dir = g_strdup(cand[i]);
-    }
-    if (!data_dir)
-        g_error("tests/data/raid-rows.lua not found: run from the repository root or set POWERCUT_TEST_DATA");
-    g_autofree char *tests = g_path_get_dirname(data_dir);
-    g_autofree char *root = g_path_get_dirname(tests);
-    g_autofree char *lua = g_build_filename(root, "lua", NULL);
-    if (!g_getenv("POWERCUT_LUA_DIR") && g_file_test(lua, G_FILE_TEST_IS_DIR))
-        g_setenv("POWERCUT_LUA_DIR", lua, TRUE);
-    const char *s = g_getenv("POWERCUT_TEST_SEED");
-    if (s && *s)
-        master_seed = g_ascii_strtoull(s, NULL, 10);
+    data_dir = test_find_data("raid-rows.lua", NULL, &master_seed);
 }
 
 int main(int argc, char **argv)
