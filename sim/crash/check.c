@@ -446,22 +446,24 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
     SimChecker *c = x->c;
     for (guint i = 0; promises && i < promises->len; i++) {
         const SimPromise *p = g_ptr_array_index(promises, i);
-        g_autofree char *label = p->dir_ino
-            ? g_strdup_printf("d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO, sim_fs_name(c->fs, p->name))
-            : g_strdup_printf("inode %u (renamed since)", p->ino);
+        /* the file's name for a finding (built only when there is one) */
+#define LABEL(buf) (p->dir_ino ? (g_snprintf(buf, sizeof buf, "d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO,    \
+                                             sim_fs_name(c->fs, p->name)), buf)                        \
+                               : (g_snprintf(buf, sizeof buf, "inode %u (renamed since)", p->ino), buf))
+        char label[160];
         guint64 where = NOB;
         /* bound to its entry, or (renamed since) to the inode alone */
         guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &where) : p->ino;
         if (ino != p->ino || !c->inode_ok[ino] || c->inodes[ino].igen != p->igen) {
             finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, p->ino), where,
-                    "fsync of %s returned at %.6fs but the file is missing", label, sim_time_to_s(p->t_ack));
+                    "fsync of %s returned at %.6fs but the file is missing", LABEL(label), sim_time_to_s(p->t_ack));
             continue;
         }
         const SimInode *in = &c->inodes[ino];
         if (in->size < p->size) {
             finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, ino), NOB,
                     "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
-                    label, sim_time_to_s(p->t_ack), p->size, in->size);
+                    LABEL(label), sim_time_to_s(p->t_ack), p->size, in->size);
             continue;
         }
         for (guint32 l = 0; l < p->wgen->len; l++) {
@@ -474,13 +476,14 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
             SimToken t = b ? sim_recovery_get(x->r, x->m, b) : 0;
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
             finding(x, SIM_OUT_LOST_FSYNC, b ? b : NOB, NOB,
-                    "fsync of %s returned at %.6fs: block %u lacks write %u%s", label,
+                    "fsync of %s returned at %.6fs: block %u lacks write %u%s", LABEL(label),
                     sim_time_to_s(p->t_ack), l, want,
                     v->type == SIM_BT_DATA && v->u.data.ino == ino ? " (holds an older write)" : "");
             break;
         }
     }
 }
+#undef LABEL
 
 /* Content passes (stale data, promises) on top of a structural verdict. */
 static SimOutcome content_passes(Ctx *x, GPtrArray *promises)
