@@ -26,7 +26,8 @@ struct SimCrashEval {
     GString    *scratch;
     guint64     evals, skipped;
     gboolean    noskip;
-    SimApp     *app;       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
+    SimApp     *app;
+    GPtrArray  *promises;     /* sim_fs_promises, cached until the oracle changes */       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
 };
 
 static guint32 intern(SimCrashEval *e, const char *s)
@@ -51,10 +52,12 @@ static void judge(SimCrashEval *e, JudgeMode mode)
         e->rec_valid = TRUE;
         mode = JUDGE_FULL;
     }
-    GPtrArray *pr = sim_fs_promises(e->fs);
+    if (!e->promises) {                        /* refreshed only when the oracle changed */
+        e->promises = sim_fs_promises(e->fs);
+    }
+    GPtrArray *pr = e->promises;
     SimOutcome o = mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
                                          : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
-    g_ptr_array_free(pr, TRUE);
     e->evals++;
     guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
     guint8 app = 255;
@@ -132,6 +135,7 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
 static void on_oracle(gpointer ud)
 {
     SimCrashEval *e = ud;
+    g_clear_pointer(&e->promises, g_ptr_array_unref);   /* the fs may have freed what it pointed to */
     if (e->active && !(e->rec_valid && e->rec.refused))
         judge(e, e->noskip ? JUDGE_FULL : JUDGE_CONTENT);
 }
@@ -170,6 +174,7 @@ void sim_crash_eval_free(SimCrashEval *e)
     if (!e)
         return;
     sim_checker_free(e->chk);
+    g_clear_pointer(&e->promises, g_ptr_array_unref);
     sim_recovery_clear(&e->rec);
     g_array_free(e->pieces, TRUE);
     g_hash_table_destroy(e->reason_ids);
