@@ -21,6 +21,7 @@
 #include <math.h>
 #include <string.h>
 #include "testutil.h"
+#include "runutil.h"
 #include "run.h"
 
 #define MIN_TRIALS 2000
@@ -33,65 +34,9 @@ static guint64 master_seed = 1;
 
 static char *data_path(const char *file) { return g_build_filename(data_dir, file, NULL); }
 
-static SimScenario *load_path(const char *path, const char *const *sets, guint64 seed)
-{
-    GError *e = NULL;
-    SimScenario *sc = sim_scenario_load(path, sets, seed, &e);
-    if (!sc)
-        g_error("cannot load %s: %s", path, e->message);
-    g_assert_no_error(e);
-    return sc;
-}
-
-/* cases: NULL-terminated names to run, or NULL for all */
-static SimResults *run_scenario(const SimScenario *sc, guint64 seed, guint jobs, const char *const *cases)
-{
-    SimRunOpts o = { .seed = seed, .jobs = jobs, .trials = -1, .cases = (char **)cases };
-    GError *e = NULL;
-    SimResults *r = sim_run_scenario(sc, &o, &e);
-    g_assert_no_error(e);
-    g_assert_nonnull(r);
-    return r;
-}
-
 static guint jobs_default(void) { return MAX(1u, g_get_num_processors()); }
 
-/* Results of each scenario file, computed once (seed = master_seed). */
-typedef struct {
-    char        *key;
-    char        *cli;            /* the CLI command that reproduces these results */
-    SimScenario *sc;
-    SimResults  *res;
-} Cached;
 static GPtrArray *cache;
-
-static void cached_free(gpointer p)
-{
-    Cached *c = p;
-    sim_results_free(c->res);
-    sim_scenario_free(c->sc);
-    g_free(c->key);
-    g_free(c->cli);
-    g_free(c);
-}
-
-static const Cached *cached_get(const char *key, const char *path, const char *const *sets, const char *cli)
-{
-    for (guint i = 0; i < cache->len; i++) {
-        Cached *c = g_ptr_array_index(cache, i);
-        if (strcmp(c->key, key) == 0)
-            return c;
-    }
-    Cached *c = g_new0(Cached, 1);
-    c->key = g_strdup(key);
-    c->cli = g_strdup(cli);
-    gint64 t0 = g_get_monotonic_time();
-    c->sc = load_path(path, sets, master_seed);
-    c->res = run_scenario(c->sc, master_seed, jobs_default(), NULL);
-    g_test_message("ran %s in %.2f s", path, (g_get_monotonic_time() - t0) / 1e6);
-    g_ptr_array_add(cache, c);
-    return c;
-}
 
 /* A tests/data scenario with its own settings. */
 static const Cached *results_of(const char *file)
@@ -99,7 +44,7 @@ static const Cached *results_of(const char *file)
     g_autofree char *path = data_path(file);
     g_autofree char *cli =
         g_strdup_printf("./powercut run %s -s %" G_GUINT64_FORMAT, path, master_seed);
-    return cached_get(file, path, NULL, cli);
+    return cached_get(cache, file, path, NULL, cli, master_seed);
 }
 
 /* scenarios/barriers.lua, shipped settings except fewer, shorter runs. */
@@ -112,7 +57,7 @@ static const Cached *results_of_barriers(void)
                                            " --set run.runs=4 --set run.duration_s=4 --set run.crash_from_s=1"
                                            " --set run.trials=2000",
                                            path, master_seed);
-    return cached_get("scenarios/barriers.lua", path, barriers_sets, cli);
+    return cached_get(cache, "scenarios/barriers.lua", path, barriers_sets, cli, master_seed);
 }
 
 static const SimCaseResult *case_of(const SimResults *r, const char *name)
@@ -566,9 +511,9 @@ static const char *const det_off_cases[] = { "random-cache1m", "random-ckpt", NU
 static GString *json_of(const char *file, guint64 seed, guint jobs)
 {
     g_autofree char *path = data_path(file);
-    g_autoptr(SimScenario) sc = load_path(path, NULL, seed);
+    g_autoptr(SimScenario) sc = test_load(path, NULL, seed);
     gboolean off = strcmp(file, "matrix-barrier-off.lua") == 0;
-    g_autoptr(SimResults) r = run_scenario(sc, seed, jobs, off ? det_off_cases : NULL);
+    g_autoptr(SimResults) r = test_run(sc, seed, jobs, off ? det_off_cases : NULL);
     g_assert_cmpuint(r->cases->len, ==, off ? G_N_ELEMENTS(det_off_cases) - 1 : sc->cases->len);
     return sim_report_json(r);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "testutil.h"
+#include "runutil.h"
 #include "run.h"
 #include "blk/media.h"
 
@@ -446,53 +447,13 @@ static void test_fua_emulated(void)
 
 static char *data_path(const char *file) { return g_build_filename(data_dir, file, NULL); }
 
-typedef struct {
-    char        *key;
-    char        *cli;
-    SimScenario *sc;
-    SimResults  *res;
-} Cached;
 static GPtrArray *cache;
-
-static void cached_free(gpointer p)
-{
-    Cached *c = p;
-    sim_results_free(c->res);
-    sim_scenario_free(c->sc);
-    g_free(c->key);
-    g_free(c->cli);
-    g_free(c);
-}
-
-static const Cached *cached_get(const char *key, const char *path, const char *const *sets, const char *cli)
-{
-    for (guint i = 0; i < cache->len; i++) {
-        Cached *c = g_ptr_array_index(cache, i);
-        if (strcmp(c->key, key) == 0)
-            return c;
-    }
-    Cached *c = g_new0(Cached, 1);
-    c->key = g_strdup(key);
-    c->cli = g_strdup(cli);
-    gint64 t0 = g_get_monotonic_time();
-    GError *e = NULL;
-    c->sc = sim_scenario_load(path, sets, master_seed, &e);
-    if (!c->sc)
-        g_error("cannot load %s: %s", path, e->message);
-    SimRunOpts o = { .seed = master_seed, .jobs = MAX(1u, g_get_num_processors()), .trials = -1 };
-    c->res = sim_run_scenario(c->sc, &o, &e);
-    g_assert_no_error(e);
-    g_assert_nonnull(c->res);
-    g_test_message("ran %s in %.2f s", path, (g_get_monotonic_time() - t0) / 1e6);
-    g_ptr_array_add(cache, c);
-    return c;
-}
 
 static const Cached *results_of(const char *file)
 {
     g_autofree char *path = data_path(file);
     g_autofree char *cli = g_strdup_printf("./powercut run %s -s %" G_GUINT64_FORMAT, path, master_seed);
-    return cached_get(file, path, NULL, cli);
+    return cached_get(cache, file, path, NULL, cli, master_seed);
 }
 
 /* scenarios/lying-disk.lua, shipped settings except fewer, shorter runs. */
@@ -504,7 +465,7 @@ static const Cached *results_of_lying_disk(void)
     g_autofree char *cli = g_strdup_printf("./powercut run %s -s %" G_GUINT64_FORMAT
                                            " --set run.runs=4 --set run.duration_s=4 --set run.crash_from_s=1"
                                            " --set run.trials=2000", path, master_seed);
-    return cached_get("scenarios/lying-disk.lua", path, lying_sets, cli);
+    return cached_get(cache, "scenarios/lying-disk.lua", path, lying_sets, cli, master_seed);
 }
 
 static const SimCaseResult *case_of(const SimResults *r, const char *name)
