@@ -19,6 +19,13 @@
 static inline SimToken sim_media_token_torn(SimToken t) { return t | SIM_TOKEN_TORN_BIT; }
 static inline gboolean sim_token_is_torn(SimToken t) { return (t & SIM_TOKEN_TORN_BIT) != 0; }
 static inline SimToken sim_token_base(SimToken t) { return t & ~SIM_TOKEN_TORN_BIT; }
+/* Content that belongs to no block version: what a device reconstructs from
+ * redundancy that no longer agrees (a RAID-5 block rebuilt from a parity
+ * that missed a write, SEMANTICS R5). The file system's checker reads it as
+ * garbage wherever it lies. Device-private tokens live in
+ * [SIM_TOKEN_DEV_FIRST, SIM_TOKEN_GARBAGE) and never reach the logical image. */
+#define SIM_TOKEN_GARBAGE   0x7fffffffu
+#define SIM_TOKEN_DEV_FIRST 0x70000000u
 
 typedef void (*SimMediaListener)(gpointer ud, guint64 block, SimToken old_tok, SimToken new_tok);
 

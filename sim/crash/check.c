@@ -102,7 +102,10 @@ static void provenance(Ctx *x, guint64 block, GString *out)
                                    base == 0 ? "zeroes" : sim_blk_type_name(v->type));
             if (v->tid)
                 g_string_append_printf(out, " of T%u", v->tid);
-            if (v->tid > rp->tid)
+            if (v->type == SIM_BT_GARBAGE)
+                g_string_append_printf(out, " - the log block of committed T%u was on the failed member and a "
+                                            "stripe write to its neighbours was cut", rp->tid);
+            else if (v->tid > rp->tid)
                 g_string_append_printf(out, " - a later lap of the log overwrote T%u's block while the journal "
                                             "superblock still pointed before it", rp->tid);
             else
@@ -114,6 +117,8 @@ static void provenance(Ctx *x, guint64 block, GString *out)
     const SimVer *v = sim_content_get(C, sim_token_base(t));
     if (t == 0) {
         g_string_append(out, "never written");
+    } else if (v->type == SIM_BT_GARBAGE) {
+        g_string_append(out, "on the failed member, rebuilt from a parity that a cut stripe write left stale");
     } else if (v->type == SIM_BT_DATA) {
         g_string_append_printf(out, "data of inode %u", v->u.data.ino);
     } else if (v->tid == 0) {

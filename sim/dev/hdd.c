@@ -156,6 +156,7 @@ typedef struct {
     guint       nzones;
     guint64     ntracks;
     double      period_ns;
+    double      phase_ns;     /* platter angle offset: spindles of an array are not synchronised */
     double      sa, sb, sc, se;   /* seek: sa + sb*sqrt(d) below 1/3, sc + se*d above (ms) */
     double      iface_ns_per_byte, cmd_ns;
     SimTime     idle_ns;
@@ -270,7 +271,7 @@ static SimTime position(const Hdd *h, SimTime now, guint64 block, Geo *g)
 {
     locate(h, block, g);
     SimTime t = now + seek_ns(h, h->head_track, g->track);
-    double f = g->angle - fmod((double)t, h->period_ns) / h->period_ns;
+    double f = g->angle - fmod((double)t + h->phase_ns, h->period_ns) / h->period_ns;
     if (f < 0)
         f += 1;
     SimTime wait = llround(f * h->period_ns);
@@ -597,6 +598,12 @@ static const SimBlkOps hdd_ops = {
     .get_stats = hdd_get_stats,
     .destroy = hdd_destroy,
 };
+
+void sim_hdd_set_spindle_phase(SimBlkDev *d, double frac)
+{
+    Hdd *h = d->priv;
+    h->phase_ns = fmod(frac, 1.0) * h->period_ns;
+}
 
 SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg)
 {

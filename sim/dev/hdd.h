@@ -57,3 +57,8 @@ gboolean   sim_hdd_cfg_validate(const SimHddCfg *cfg, GError **error);
 
 /* The device owns its media (d->media), created with capacity_gb's blocks. */
 SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg);
+/* Where the platter is at t = 0, as a fraction of a revolution (default 0).
+ * Drives of one array spin unsynchronised: the controller gives each member
+ * its own phase, so a data block and its parity at the same member block
+ * do not land at the same instant. */
+void       sim_hdd_set_spindle_phase(SimBlkDev *d, double frac);

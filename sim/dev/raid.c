@@ -68,7 +68,7 @@ const char *const sim_raid_flush_names[] = { "drain", "ack", NULL };
 
 static const SimParam raid_params[] = {
     { "level", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, level), NULL, "1", 0, 10, NULL,
-      "RAID level: 0, 1 or 10 (5 is not modelled yet)" },
+      "RAID level: 0, 1, 5 or 10" },
     { "disks", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, disks), NULL, "2", 1, 64, NULL,
       "member drives, each described by the device table (hdd keys)" },
     { "stripe_blocks", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, stripe_blocks), "blocks", "16", 1, 4096, NULL,
@@ -95,25 +95,35 @@ static const SimParam raid_params[] = {
       "host to controller-cache transfer rate" },
     { "cmd_overhead_us", SIM_PT_DOUBLE, G_STRUCT_OFFSET(SimRaidCfg, cmd_overhead_us), "us", "10", 0, 10000, NULL,
       "controller overhead per command" },
+    { "failed_member", SIM_PT_INT, G_STRUCT_OFFSET(SimRaidCfg, failed_member), NULL, "-1", -1, 63, NULL,
+      "RAID-5: the member that fails when power returns, so the array comes up degraded and rebuilds its "
+      "blocks from parity (R5); -1: none, parity is resynchronised from the data" },
 };
 const SimSchema sim_raid_schema = { "raid", raid_params, G_N_ELEMENTS(raid_params), sizeof(SimRaidCfg) };
 
 gboolean sim_raid_cfg_validate(const SimRaidCfg *c, GError **error)
 {
-    if (c->level == 5) {
+    if (c->level != 0 && c->level != 1 && c->level != 5 && c->level != 10) {
         g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
-                    "raid.level: 5 is not modelled yet (allowed: 0, 1, 10)");
+                    "raid.level: %" G_GINT64_FORMAT " is not allowed (0, 1, 5 or 10)", c->level);
         return FALSE;
     }
-    if (c->level != 0 && c->level != 1 && c->level != 10) {
-        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
-                    "raid.level: %" G_GINT64_FORMAT " is not allowed (0, 1 or 10)", c->level);
-        return FALSE;
-    }
-    if (c->disks < 2 || (c->level == 10 && (c->disks < 4 || c->disks % 2))) {
+    if (c->disks < 2 || (c->level == 10 && (c->disks < 4 || c->disks % 2)) || (c->level == 5 && c->disks < 3)) {
         g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
                     "raid.disks: %" G_GINT64_FORMAT " is not allowed for RAID-%" G_GINT64_FORMAT " (%s)", c->disks,
-                    c->level, c->level == 10 ? "an even number >= 4" : ">= 2");
+                    c->level, c->level == 10 ? "an even number >= 4" : c->level == 5 ? ">= 3" : ">= 2");
+        return FALSE;
+    }
+    if (c->failed_member >= 0 && c->level != 5) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "raid.failed_member: %" G_GINT64_FORMAT " is not allowed for RAID-%" G_GINT64_FORMAT
+                    " (member failure is modelled for RAID-5 only; use -1)", c->failed_member, c->level);
+        return FALSE;
+    }
+    if (c->failed_member >= c->disks) {
+        g_set_error(error, SIM_PARAMS_ERROR, SIM_PARAMS_ERROR_VALUE,
+                    "raid.failed_member: %" G_GINT64_FORMAT " is not a member (-1 or 0..%" G_GINT64_FORMAT ")",
+                    c->failed_member, c->disks - 1);
         return FALSE;
     }
     return TRUE;
@@ -138,9 +148,27 @@ gboolean sim_raid_advertises_volatile(const SimRaidCfg *c)
     return c->member_cache || (sim_raid_caching(c) && c->backing == SIM_RAID_BACKING_NONE);
 }
 
+guint sim_raid5_parity_member(const SimRaidCfg *c, guint64 mblock)
+{
+    guint64 n = (guint64)c->disks, row = mblock / (guint64)c->stripe_blocks;
+    return (guint)(n - 1 - row % n);
+}
+
+guint64 sim_raid5_line_block(const SimRaidCfg *c, guint64 mblock, guint k)
+{
+    guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks, row = mblock / su;
+    return (row * (n - 1) + k) * su + mblock % su;
+}
+
 guint sim_raid_map(const SimRaidCfg *c, guint64 L, guint *member, guint64 *mblock, guint max)
 {
     guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
+    if (c->level == 5) {
+        guint64 s = L / su, row = s / (n - 1), k = s % (n - 1);
+        mblock[0] = row * su + L % su;
+        member[0] = (guint)((sim_raid5_parity_member(c, mblock[0]) + 1 + k) % n);
+        return 1;
+    }
     if (c->level == 1) {
         guint k = (guint)MIN(n, (guint64)max);
         for (guint i = 0; i < k; i++) {
@@ -169,7 +197,7 @@ guint64 sim_raid_capacity(const SimRaidCfg *c, guint64 member_blocks)
     guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
     if (c->level == 1)
         return member_blocks;
-    guint64 groups = c->level == 10 ? n / 2 : n;
+    guint64 groups = c->level == 10 ? n / 2 : c->level == 5 ? n - 1 : n;
     return groups * (member_blocks / su * su);
 }
 
@@ -179,6 +207,10 @@ static guint64 unmap_primary(const SimRaidCfg *c, guint m, guint64 b)
     guint64 su = (guint64)c->stripe_blocks, n = (guint64)c->disks;
     if (c->level == 1)
         return m == 0 ? b : G_MAXUINT64;
+    if (c->level == 5) {
+        guint p = sim_raid5_parity_member(c, b);
+        return m == p ? G_MAXUINT64 : sim_raid5_line_block(c, b, (guint)((m + n - p - 1) % n));
+    }
     guint64 groups = n, g = m;
     if (c->level == 10) {
         if (m % 2)
@@ -208,6 +240,11 @@ struct Raid {
     gboolean    backed;       /* the controller believes its cache is non-volatile (a backing exists) */
     GHashTable *nvtok;        /* L -> newest token held in a non-volatile cache */
     GHashTable *mtok;         /* L -> token on the primary member's media (see top) */
+    /* RAID-5 */
+    GHashTable *lines;        /* member block -> Line, for every line touched */
+    GHashTable *sent;         /* L -> newest token sent to its member (default: member_value) */
+    SimToken    ptok_next;    /* next device-private parity token */
+    gint        failed;       /* failed_member */
     GQueue      waitq;        /* host writes waiting for cache room */
     GQueue      flushq;       /* host flushes / volatile FUA writes waiting for a drain (priv_i = mark) */
     guint       destaging;
@@ -233,17 +270,141 @@ static void logical_set(Raid *r, guint64 L, SimToken t)
         sim_media_set(r->logical, L, t);
 }
 
+/* ---- RAID-5 parity bookkeeping -------------------------------------------
+ * Tokens are not bytes, so parity is modelled by what it was computed from:
+ * each parity write carries a device-private token, remembered with the
+ * snapshot of the line's n-1 data tokens it covers (the controller's view,
+ * `sent`, at the instant it issued the write). When that token lands on the
+ * parity member's media the snapshot becomes the line's `media` parity; a
+ * torn parity block covers nothing (NULL). Rebuilding data index kf of a
+ * line from parity (XOR of the parity and the other n-2 data blocks) gives
+ * the snapshot's value iff every other data block on media equals the
+ * snapshot's; otherwise the XOR mixes versions: SIM_TOKEN_GARBAGE. Same-block
+ * member writes land in issue order (hdd.c, wbcache.h), so once a parity
+ * version lands no older one can land after it. */
+typedef struct { SimToken tok; SimToken *snap; } PVer;
+typedef struct {
+    GArray   *issued;         /* PVer sent to the parity member and not landed yet, oldest first */
+    SimToken *media;          /* data tokens the parity on media covers; NULL: garbage (torn) */
+    guint     inflight;       /* stripe writes between their first member write and their completion */
+} Line;
+
+static guint r5_k(Raid *r, guint m, guint p) { return (m + r->n - p - 1) % r->n; }
+
+static void line_free(gpointer p)
+{
+    Line *ln = p;
+    for (guint i = 0; i < ln->issued->len; i++)
+        g_free(g_array_index(ln->issued, PVer, i).snap);
+    g_array_free(ln->issued, TRUE);
+    g_free(ln->media);
+    g_free(ln);
+}
+
+/* The line at member block mb, created on first touch with a parity
+ * consistent with the initial image (mkfs left every stripe in sync). It is
+ * touched before any block of it changes, so member_value still reads the
+ * initial image then. */
+static Line *line_get(Raid *r, guint64 mb)
+{
+    Line *ln = g_hash_table_lookup(r->lines, GSIZE_TO_POINTER((gsize)mb));
+    if (ln)
+        return ln;
+    ln = g_new0(Line, 1);
+    ln->issued = g_array_new(FALSE, FALSE, sizeof(PVer));
+    ln->media = g_new(SimToken, r->n - 1);
+    for (guint k = 0; k < r->n - 1; k++)
+        ln->media[k] = member_value(r, sim_raid5_line_block(&r->cfg, mb, k));
+    g_hash_table_insert(r->lines, GSIZE_TO_POINTER((gsize)mb), ln);
+    return ln;
+}
+
+static SimToken sent_get(Raid *r, guint64 L)
+{
+    gpointer v;
+    if (g_hash_table_lookup_extended(r->sent, GSIZE_TO_POINTER((gsize)L), NULL, &v))
+        return GPOINTER_TO_UINT(v);
+    return member_value(r, L);
+}
+
+/* What the degraded array returns for data index kf of line mb, whose
+ * member failed. A non-volatile cache holding a stripe write that had not
+ * completed re-destages it from the cache at power-on (data and parity
+ * kept there until both are on the members), which closes the hole. */
+static SimToken r5_rebuilt(Raid *r, guint64 mb, guint kf)
+{
+    Line *ln = line_get(r, mb);
+    if (r->nv && ln->inflight)
+        return sent_get(r, sim_raid5_line_block(&r->cfg, mb, kf));
+    if (!ln->media)
+        return SIM_TOKEN_GARBAGE;
+    for (guint k = 0; k < r->n - 1; k++)
+        if (k != kf && member_value(r, sim_raid5_line_block(&r->cfg, mb, k)) != ln->media[k])
+            return SIM_TOKEN_GARBAGE;
+    return ln->media[kf];
+}
+
+/* L's data lives on the failed member (RAID-5 with failed_member). */
+static gboolean on_failed(Raid *r, guint64 L, guint64 *mb, guint *kf)
+{
+    if (r->failed < 0)
+        return FALSE;
+    guint m;
+    sim_raid_map(&r->cfg, L, &m, mb, 1);
+    if ((gint)m != r->failed)
+        return FALSE;
+    *kf = r5_k(r, m, sim_raid5_parity_member(&r->cfg, *mb));
+    return TRUE;
+}
+
+/* Re-derive the logical value of line mb's block on the failed member. */
+static void r5_refresh(Raid *r, guint64 mb)
+{
+    if (r->failed < 0)
+        return;
+    guint p = sim_raid5_parity_member(&r->cfg, mb);
+    if ((gint)p == r->failed)
+        return;                              /* the parity was lost: the data is intact */
+    guint kf = r5_k(r, (guint)r->failed, p);
+    guint64 L = sim_raid5_line_block(&r->cfg, mb, kf);
+    if (!g_hash_table_contains(r->nvtok, GSIZE_TO_POINTER((gsize)L)))
+        logical_set(r, L, r5_rebuilt(r, mb, kf));
+}
+
+static void r5_parity_landed(Raid *r, guint64 mb, SimToken t)
+{
+    Line *ln = line_get(r, mb);
+    g_clear_pointer(&ln->media, g_free);
+    if (!sim_token_is_torn(t))
+        for (guint i = 0; i < ln->issued->len; i++)
+            if (g_array_index(ln->issued, PVer, i).tok == t) {
+                ln->media = g_array_index(ln->issued, PVer, i).snap;
+                for (guint j = 0; j < i; j++)     /* older versions can never land now */
+                    g_free(g_array_index(ln->issued, PVer, j).snap);
+                g_array_remove_range(ln->issued, 0, i + 1);
+                break;
+            }
+    r5_refresh(r, mb);
+}
+
 static void on_member_media(gpointer ud, guint64 b, SimToken old_tok, SimToken new_tok)
 {
     MemberRef *ref = ud;
     Raid *r = ref->r;
+    if (r->cfg.level == 5 && ref->idx == sim_raid5_parity_member(&r->cfg, b)) {
+        r5_parity_landed(r, b, new_tok);
+        return;
+    }
     guint64 L = unmap_primary(&r->cfg, ref->idx, b);
     if (L >= r->self->nblocks)
         return;
     member_value(r, L);
     g_hash_table_insert(r->mtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(new_tok));
+    if ((gint)ref->idx == r->failed)
+        return;                              /* rebuilt from parity instead */
     if (!g_hash_table_contains(r->nvtok, GSIZE_TO_POINTER((gsize)L)))
         logical_set(r, L, new_tok);
+    r5_refresh(r, b);
 }
 
 /* ---- fan-out to members ------------------------------------------------- */
@@ -327,6 +488,177 @@ static void fan_out(Raid *r, SimIoOp op, guint32 flags, guint16 origin, guint64 
         sim_schedule_at(r->w, sim_now(r->w), fan_empty_ev, f, 0);
 }
 
+/* ---- RAID-5 stripe writes ---------------------------------------------
+ * A write is split by stripe row. A row whose every data block is written
+ * is a full-stripe write: data and parity go out at once. Otherwise it is a
+ * read-modify-write: read the old data being replaced and the old parity of
+ * the lines touched, then write new data and new parity (per line: old
+ * parity ^ old data ^ new data). Data and parity are separate member writes,
+ * neither ordered nor atomic with respect to each other: the write hole.
+ * Concurrent writes to one row are not serialised (no stripe lock), which
+ * only affects timing: the parity snapshot is taken when the writes are
+ * issued, from the controller's own view of the data (`sent`). */
+typedef struct R5Op R5Op;
+typedef struct {
+    R5Op    *op;
+    guint64  row;
+    GArray  *blocks;          /* guint64 L, ascending */
+    GArray  *toks;            /* SimToken, beside blocks */
+    guint64  o_lo, o_hi;      /* lines touched: member blocks row*su + [o_lo, o_hi] */
+    guint    pending;
+} R5Row;
+struct R5Op { Raid *r; guint32 flags; guint16 origin; guint rows; FanDone done; gpointer what; };
+
+static void r5_submit(Raid *r, R5Row *rw, SimIoOp op, guint m, guint64 mb, guint32 n, const SimToken *toks,
+                      SimIoDoneFn fn)
+{
+    SimIo *c = sim_io_new(op, mb, n);
+    if (op == SIM_IO_WRITE) {
+        c->flags = rw->op->flags & SIM_IO_FUA;
+        for (guint32 i = 0; i < n; i++)
+            c->tokens[i] = toks[i];
+    }
+    c->origin = rw->op->origin;
+    c->done = fn;
+    c->ctx = rw;
+    rw->pending++;
+    sim_blk_submit(r->mem[m], c);
+}
+
+/* Member runs of the row's data blocks (consecutive L on one member are
+ * consecutive member blocks within a stripe unit). */
+static void r5_data_runs(Raid *r, R5Row *rw, SimIoOp op, SimIoDoneFn fn)
+{
+    guint i = 0;
+    while (i < rw->blocks->len) {
+        guint m, m2;
+        guint64 mb, mb2;
+        sim_raid_map(&r->cfg, g_array_index(rw->blocks, guint64, i), &m, &mb, 1);
+        guint j = i + 1;
+        while (j < rw->blocks->len) {
+            sim_raid_map(&r->cfg, g_array_index(rw->blocks, guint64, j), &m2, &mb2, 1);
+            if (m2 != m || mb2 != mb + (j - i))
+                break;
+            j++;
+        }
+        r5_submit(r, rw, op, m, mb, j - i, &g_array_index(rw->toks, SimToken, i), fn);
+        i = j;
+    }
+}
+
+static void r5_row_free(R5Row *rw)
+{
+    g_array_free(rw->blocks, TRUE);
+    g_array_free(rw->toks, TRUE);
+    g_free(rw);
+}
+
+static void r5_write_done(SimIo *c, gpointer ctx)
+{
+    R5Row *rw = ctx;
+    sim_io_free(c);
+    if (--rw->pending)
+        return;
+    R5Op *op = rw->op;
+    Raid *r = op->r;
+    guint64 su = (guint64)r->cfg.stripe_blocks;
+    for (guint64 o = rw->o_lo; o <= rw->o_hi; o++) {
+        Line *ln = line_get(r, rw->row * su + o);
+        if (--ln->inflight == 0 && r->nv)
+            r5_refresh(r, rw->row * su + o);
+    }
+    r5_row_free(rw);
+    if (--op->rows == 0) {
+        op->done(r, op->what);
+        g_free(op);
+    }
+}
+
+static void r5_issue_writes(Raid *r, R5Row *rw)
+{
+    guint64 su = (guint64)r->cfg.stripe_blocks;
+    for (guint i = 0; i < rw->blocks->len; i++)
+        g_hash_table_insert(r->sent, GSIZE_TO_POINTER((gsize)g_array_index(rw->blocks, guint64, i)),
+                            GUINT_TO_POINTER(g_array_index(rw->toks, SimToken, i)));
+    guint32 np = (guint32)(rw->o_hi - rw->o_lo + 1);
+    SimToken *ptoks = g_new(SimToken, np);
+    for (guint32 j = 0; j < np; j++) {
+        guint64 mb = rw->row * su + rw->o_lo + j;
+        Line *ln = line_get(r, mb);
+        PVer v = { r->ptok_next++, g_new(SimToken, r->n - 1) };
+        g_assert(v.tok < SIM_TOKEN_GARBAGE);
+        for (guint k = 0; k < r->n - 1; k++)
+            v.snap[k] = sent_get(r, sim_raid5_line_block(&r->cfg, mb, k));
+        g_array_append_val(ln->issued, v);
+        ptoks[j] = v.tok;
+        if (ln->inflight++ == 0 && r->nv)
+            r5_refresh(r, mb);
+    }
+    rw->pending++;                           /* guard while issuing */
+    r5_data_runs(r, rw, SIM_IO_WRITE, r5_write_done);
+    r5_submit(r, rw, SIM_IO_WRITE, sim_raid5_parity_member(&r->cfg, rw->row * su), rw->row * su + rw->o_lo, np,
+              ptoks, r5_write_done);
+    g_free(ptoks);
+    rw->pending--;                           /* at least the parity write is out */
+}
+
+static void r5_read_done(SimIo *c, gpointer ctx)
+{
+    R5Row *rw = ctx;
+    sim_io_free(c);
+    if (--rw->pending == 0)
+        r5_issue_writes(rw->op->r, rw);
+}
+
+/* Write [block, block+n) (live mask from seg, or NULL) through parity; calls
+ * done(r, what) once every member write of every row completed. */
+static void r5_write(Raid *r, guint32 flags, guint16 origin, guint64 block, guint32 n, const SimToken *tokens,
+                     const SimWbSeg *seg, FanDone done, gpointer what)
+{
+    guint64 su = (guint64)r->cfg.stripe_blocks, row_blocks = su * (r->n - 1);
+    R5Op *op = g_new0(R5Op, 1);
+    *op = (R5Op){ r, flags, origin, 0, done, what };
+    GPtrArray *rows = g_ptr_array_new();
+    R5Row *rw = NULL;
+    for (guint32 i = 0; i < n; i++) {
+        if (seg && !sim_wbseg_live(seg, i))
+            continue;
+        guint64 L = block + i, row = L / row_blocks, o = L % su;
+        if (!rw || rw->row != row) {
+            rw = g_new0(R5Row, 1);
+            *rw = (R5Row){ op, row, g_array_new(FALSE, FALSE, sizeof(guint64)),
+                           g_array_new(FALSE, FALSE, sizeof(SimToken)), o, o, 0 };
+            g_ptr_array_add(rows, rw);
+        }
+        g_array_append_val(rw->blocks, L);
+        g_array_append_val(rw->toks, tokens[i]);
+        rw->o_lo = MIN(rw->o_lo, o);
+        rw->o_hi = MAX(rw->o_hi, o);
+        line_get(r, row * su + o);          /* before anything of the line changes */
+    }
+    op->rows = rows->len;
+    if (!rows->len) {                        /* nothing live: still complete from an event */
+        Fan *f = g_new0(Fan, 1);
+        *f = (Fan){ r, 0, done, what };
+        sim_schedule_at(r->w, sim_now(r->w), fan_empty_ev, f, 0);
+        g_free(op);
+    }
+    for (guint i = 0; i < rows->len; i++) {
+        rw = g_ptr_array_index(rows, i);
+        if (rw->blocks->len == row_blocks) {
+            r5_issue_writes(r, rw);          /* full stripe: no reads */
+            continue;
+        }
+        guint64 mb = rw->row * su + rw->o_lo;
+        rw->pending++;
+        r5_data_runs(r, rw, SIM_IO_READ, r5_read_done);
+        r5_submit(r, rw, SIM_IO_READ, sim_raid5_parity_member(&r->cfg, mb), mb, (guint32)(rw->o_hi - rw->o_lo + 1),
+                  NULL, r5_read_done);
+        rw->pending--;
+    }
+    g_ptr_array_free(rows, TRUE);
+}
+
 static void flush_members(Raid *r, FanDone done, gpointer what)
 {
     Fan *f = g_new0(Fan, 1);
@@ -390,6 +722,12 @@ static void cache_in(Raid *r, SimIo *io)
         for (guint32 i = 0; i < io->nblocks; i++) {
             guint64 L = io->block + i;
             member_value(r, L);
+            if (r->cfg.level == 5) {
+                guint m;
+                guint64 mb;
+                sim_raid_map(&r->cfg, L, &m, &mb, 1);
+                line_get(r, mb);
+            }
             g_hash_table_insert(r->nvtok, GSIZE_TO_POINTER((gsize)L), GUINT_TO_POINTER(io->tokens[i]));
             logical_set(r, L, io->tokens[i]);
         }
@@ -419,6 +757,12 @@ static void admit_waiting(Raid *r)
  * (two changes at one instant: no cut can fall between them). */
 static void release_to_member(Raid *r, guint64 L)
 {
+    guint64 mb;
+    guint kf;
+    if (on_failed(r, L, &mb, &kf)) {
+        logical_set(r, L, r5_rebuilt(r, mb, kf));
+        return;
+    }
     SimToken t = member_value(r, L);
     if (sim_token_is_torn(t)) {
         guint m;
@@ -460,7 +804,11 @@ static void kick(Raid *r)
         sim_wbcache_begin(r->cache, seg);
         r->destaging++;
         r->head = seg->block + seg->nblocks;
-        fan_out(r, SIM_IO_WRITE, 0, SIM_ORIGIN_NONE, seg->block, seg->nblocks, seg->tokens, seg, destage_done, seg);
+        if (r->cfg.level == 5)
+            r5_write(r, 0, SIM_ORIGIN_NONE, seg->block, seg->nblocks, seg->tokens, seg, destage_done, seg);
+        else
+            fan_out(r, SIM_IO_WRITE, 0, SIM_ORIGIN_NONE, seg->block, seg->nblocks, seg->tokens, seg, destage_done,
+                    seg);
     }
 }
 
@@ -483,8 +831,12 @@ static void raid_submit(SimBlkDev *d, SimIo *io)
         if (io->flags & SIM_IO_FUA)
             r->st.fua_writes++;
         if (!r->cache) {
-            fan_out(r, SIM_IO_WRITE, io->flags & SIM_IO_FUA, io->origin, io->block, io->nblocks, io->tokens, NULL,
-                    host_done, io);
+            if (r->cfg.level == 5)
+                r5_write(r, io->flags & SIM_IO_FUA, io->origin, io->block, io->nblocks, io->tokens, NULL, host_done,
+                         io);
+            else
+                fan_out(r, SIM_IO_WRITE, io->flags & SIM_IO_FUA, io->origin, io->block, io->nblocks, io->tokens,
+                        NULL, host_done, io);
             return;
         }
         g_queue_push_tail(&r->waitq, io);
@@ -532,6 +884,8 @@ static void raid_destroy(SimBlkDev *d)
     sim_media_free(r->logical);
     g_hash_table_destroy(r->nvtok);
     g_hash_table_destroy(r->mtok);
+    g_hash_table_destroy(r->lines);
+    g_hash_table_destroy(r->sent);
     g_queue_clear(&r->waitq);
     g_queue_clear(&r->flushq);
     g_free(r);
@@ -559,6 +913,7 @@ SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *mem
         mc.cache_mb = 0;
     for (guint i = 0; i < r->n; i++) {
         r->mem[i] = sim_hdd_new(w, &mc);
+        sim_hdd_set_spindle_phase(r->mem[i], (double)i / (double)r->n);
         r->refs[i] = (MemberRef){ r, i };
         sim_media_set_listener(r->mem[i]->media, on_member_media, &r->refs[i]);
     }
@@ -571,6 +926,10 @@ SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *mem
     d->media = r->logical = sim_media_new(d->nblocks);
     r->nvtok = g_hash_table_new(g_direct_hash, g_direct_equal);
     r->mtok = g_hash_table_new(g_direct_hash, g_direct_equal);
+    r->lines = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, line_free);
+    r->sent = g_hash_table_new(g_direct_hash, g_direct_equal);
+    r->ptok_next = SIM_TOKEN_DEV_FIRST;
+    r->failed = (gint)cfg->failed_member;
     if (sim_raid_caching(cfg)) {
         guint64 cap = (guint64)cfg->cache_mb * (1024 * 1024 / BLOCK_BYTES);
         r->cache = sim_wbcache_new(cap, SIM_DESTAGE_CLOOK, 64, NULL);

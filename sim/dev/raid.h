@@ -9,7 +9,9 @@
  * `powercut list params` as raid.*). One schema per model: the members are
  * always hdds. member_cache = false sets every member's cache_mb to 0.
  *
- * Levels: 0, 1, 10 (RAID-5 is not modelled yet: rejected by validation).
+ * Levels: 0, 1, 5, 10. RAID-5 writes are read-modify-write per stripe row
+ * (full rows skip the reads); data and parity are separate member writes,
+ * so a cut between them leaves the parity stale (the write hole, R5).
  * Durability: the controller owns a LOGICAL SimMedia (d->media), the one the
  * crash evaluator listens to; see raid.c for how it is composed.
  */
@@ -27,7 +29,7 @@ typedef enum { SIM_RAID_FLUSH_DRAIN, SIM_RAID_FLUSH_ACK } SimRaidFlush;
 extern const char *const sim_raid_flush_names[];          /* "drain", "ack" */
 
 typedef struct {
-    gint64   level;            /* 0, 1, 10 */
+    gint64   level;            /* 0, 1, 5, 10 */
     gint64   disks;            /* members */
     gint64   stripe_blocks;    /* stripe unit, 4 KiB blocks */
     gint64   cache_mb;         /* controller cache, MiB (0: no cache: write-through) */
@@ -40,6 +42,7 @@ typedef struct {
     gint64   destage_depth;    /* cache segments being destaged at once */
     double   ctrl_mb_s;        /* host <-> controller cache transfer rate */
     double   cmd_overhead_us;  /* controller overhead per command */
+    gint64   failed_member;    /* RAID-5: member lost when power returns (-1: none) */
 } SimRaidCfg;
 
 extern const SimSchema sim_raid_schema;
@@ -57,6 +60,13 @@ gboolean sim_raid_advertises_volatile(const SimRaidCfg *cfg);  /* from the backi
  * RAID-1). copies[0] is the primary (the copy a resync keeps). */
 guint    sim_raid_map(const SimRaidCfg *cfg, guint64 lblock, guint *member, guint64 *mblock, guint max);
 guint64  sim_raid_capacity(const SimRaidCfg *cfg, guint64 member_blocks);
+/* RAID-5 (left-symmetric, md's default): a "line" is one member block
+ * number mb across all members - n-1 data blocks and their parity. Row
+ * mb / stripe_blocks keeps its parity on member n-1 - row % n; data index k
+ * of the row sits on member (parity + 1 + k) % n. */
+guint    sim_raid5_parity_member(const SimRaidCfg *cfg, guint64 mblock);
+/* The logical block of data index k (0..n-2) of line mblock. */
+guint64  sim_raid5_line_block(const SimRaidCfg *cfg, guint64 mblock, guint k);
 
 /* The controller owns its members and its logical media. */
 SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *member);

@@ -7,7 +7,10 @@ static const char *const type_names[SIM_BT_N] = {
     [SIM_BT_IBITMAP] = "inode bitmap", [SIM_BT_ITABLE] = "inode table", [SIM_BT_DIR] = "directory",
     [SIM_BT_DATA] = "file data", [SIM_BT_JSB] = "journal superblock", [SIM_BT_JDESC] = "journal descriptor",
     [SIM_BT_JCOMMIT] = "journal commit", [SIM_BT_JREVOKE] = "journal revoke",
+    [SIM_BT_GARBAGE] = "garbage rebuilt from inconsistent RAID-5 parity",
 };
+
+const SimVer sim_garbage_ver = { .type = SIM_BT_GARBAGE };
 
 const char *sim_blk_type_name(SimBlkType t) { return t < SIM_BT_N ? type_names[t] : "?"; }
 
@@ -105,7 +108,7 @@ void sim_content_free(SimContent *c)
 
 SimToken sim_content_add(SimContent *c, const SimVer *v)
 {
-    g_assert(c->vers->len < SIM_TOKEN_TORN_BIT - 1);
+    g_assert(c->vers->len < SIM_TOKEN_DEV_FIRST);
     g_array_append_val(c->vers, *v);
     return c->vers->len - 1;
 }

@@ -14,7 +14,9 @@
 
 typedef enum {
     SIM_BT_ZERO, SIM_BT_SB, SIM_BT_BBITMAP, SIM_BT_IBITMAP, SIM_BT_ITABLE, SIM_BT_DIR,
-    SIM_BT_DATA, SIM_BT_JSB, SIM_BT_JDESC, SIM_BT_JCOMMIT, SIM_BT_JREVOKE, SIM_BT_N
+    SIM_BT_DATA, SIM_BT_JSB, SIM_BT_JDESC, SIM_BT_JCOMMIT, SIM_BT_JREVOKE,
+    SIM_BT_GARBAGE,            /* SIM_TOKEN_GARBAGE: rebuilt from inconsistent redundancy */
+    SIM_BT_N
 } SimBlkType;
 const char *sim_blk_type_name(SimBlkType t);   /* "inode table", "journal commit", ... */
 
@@ -79,8 +81,9 @@ typedef struct {
 
 SimContent *sim_content_new(void);
 void        sim_content_free(SimContent *c);
+extern const SimVer sim_garbage_ver;
 static inline const SimVer *sim_content_get(const SimContent *c, SimToken t)
-{ return &g_array_index(c->vers, SimVer, t); }
+{ return G_UNLIKELY(t == SIM_TOKEN_GARBAGE) ? &sim_garbage_ver : &g_array_index(c->vers, SimVer, t); }
 /* Takes ownership of snap (g_free'd with the table). */
 SimToken    sim_content_add(SimContent *c, const SimVer *v);
 /* A metadata version of `type` at `block` frozen by tid, from `content`
