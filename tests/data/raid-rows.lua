@@ -19,6 +19,8 @@
 --   r4-outage-barrier           the same with barriers on: the controller still advertises
 --                               write-through (it cannot know the outage length), so
 --                               barriers change nothing
+--   bare-sata-barrier / -nobarrier  one of the member disks alone (its 64 MiB cache on):
+--                               what barriers cost without a controller (issue 3 part 8)
 --
 --   powercut run tests/data/raid-rows.lua
 local presets = require "presets"
@@ -46,5 +48,7 @@ return {
     { name = "r4-outage-nobarrier", raid = { outage_h = 100 } },
     { name = "r6-write-through-nobarrier", raid = { write_policy = "write-through" } },
     { name = "r4-outage-barrier", fs = { barrier = true }, raid = { outage_h = 100 } },
+    { name = "bare-sata-barrier", device = { model = "hdd" }, fs = { barrier = true } },
+    { name = "bare-sata-nobarrier", device = { model = "hdd" } },
   },
 }
