@@ -75,6 +75,7 @@ struct SimFs {
     FsInodeMem *im;           /* per inode */
     guint8     *notreuse;     /* bitset: freed in an uncommitted transaction */
     guint32    *resv_owner;   /* per block: inode holding it in reserve, 0 none */
+    guint8     *reserved;     /* bitset: resv_owner != 0 (lets the allocator test 8 blocks at once) */
     guint32     alloc_cursor, inode_cursor;
     /* journal */
     GQueue      txns;         /* FsTxn*: checkpoint-pending, committing, running (tid order) */
