@@ -65,10 +65,11 @@
  * applies, in this order:
  *  - fault_flying: the page register latched a wrong page address: while a
  *    program is in flight, its target blocks keep their old content and the
- *    blocks one die stride further (the same die's next page: block +
- *    P*channels*dies, or minus it at the end of the device) hold the new
- *    content; at the program's end the target gets the new content and the
- *    victim its old one back.
+ *    blocks one die stride lower (the same die's previous page: block -
+ *    P*channels*dies, or plus it in the first stripe) hold the new content,
+ *    destroying what was there; at the program's end the target gets the
+ *    new content and the victim its old one back (a cut before the end
+ *    leaves both wrong).
  *  - fault_bit_corruption: while a program is in flight its blocks hold
  *    garbage (a TORN token of the zero block: neither old nor new content).
  *  - fault_shorn: the in-flight program lands as a subset of 512-byte
@@ -152,7 +153,7 @@ static const SimParam ssd_params[] = {
     { "fault_bit_corruption", SIM_PT_BOOL, G_STRUCT_OFFSET(SimSsdCfg, fault_bit_corruption), NULL, "false",
       SIM_PARAM_NORANGE, NULL, "FAST'13 bit corruption: the blocks of a program in flight at the cut hold garbage" },
     { "fault_flying", SIM_PT_BOOL, G_STRUCT_OFFSET(SimSsdCfg, fault_flying), NULL, "false", SIM_PARAM_NORANGE, NULL,
-      "FAST'13 flying writes: a program in flight at the cut lands on the next page of its die instead" },
+      "FAST'13 flying writes: a program in flight at the cut lands on the previous page of its die instead" },
 };
 
 const SimSchema sim_ssd_schema = { "device", ssd_params, G_N_ELEMENTS(ssd_params), sizeof(SimSsdCfg) };
@@ -426,7 +427,7 @@ static void prog_issue(Ssd *s, Job *j, guint64 block, guint32 n, const SimToken 
         sim_schedule_at(s->w, p->nunits == 1 ? p->e : p->x + (p->e - p->x) / p->nunits, prog_ev, p, 0);
     } else if (p->mode == MODE_BITS || p->mode == MODE_FLY) {
         guint64 stride = (guint64)s->pblocks * s->ndies;
-        p->fly = block + stride + n <= s->nblocks ? block + stride : block - stride;
+        p->fly = block >= stride ? block - stride : block + stride;
         sim_schedule_at(s->w, p->x, prog_ev, p, -1);
     } else {
         sim_schedule_at(s->w, p->e, prog_ev, p, 0);

@@ -50,7 +50,7 @@ typedef struct {
     gboolean fault_shorn;       /* FAST'13: a program in flight lands as a subset of 512 B sectors */
     gint64   fault_unserializable;   /* FAST'13: mapping page persisted after K updates (0 = off) */
     gboolean fault_bit_corruption;   /* FAST'13: the blocks of a program in flight hold garbage */
-    gboolean fault_flying;      /* FAST'13: a program in flight lands on the next page of its die */
+    gboolean fault_flying;      /* FAST'13: a program in flight lands on another page of its die */
 } SimSsdCfg;
 
 extern const SimSchema sim_ssd_schema;

@@ -10,6 +10,7 @@
 --   plp-cache-barrier-on/off   enterprise SSD, PLP, reports a cache: safe either way (rows 1, 4, D4)
 --   plp-nocache-barrier-on     enterprise SSD, PLP, reports no cache: no flush sent, safe (D5, B1)
 --   unserializable-barrier-on  consumer SSD with the FAST'13 unserializable-writes fault: not safe
+--   flying-barrier-on          consumer SSD with the FAST'13 flying-writes fault: not safe
 local presets = require "presets"
 
 local consumer = presets.consumer_ssd { capacity_gb = 64 }
@@ -35,5 +36,6 @@ return {
     { name = "plp-cache-barrier-off", device = plp_cache, fs = { barrier = false } },
     { name = "plp-nocache-barrier-on", device = plp },
     { name = "unserializable-barrier-on", device = { fault_unserializable = 8 } },
+    { name = "flying-barrier-on", device = { fault_flying = true } },
   },
 }
