@@ -873,6 +873,22 @@ static int key_line(const char *file, const char *key)
     return 0;
 }
 
+/* A device-table error about key k: "FILE: ..." becomes "FILE:LINE: ..."
+ * when the scenario assigns k itself (the first such line). */
+static void add_key_line(GError **error, const char *file, const char *label, const char *k)
+{
+    if (!error || !*error || !label || strcmp(label, "device") != 0)
+        return;
+    GError *e = *error;
+    gsize n = strlen(file);
+    int line = strncmp(e->message, file, n) == 0 && e->message[n] == ':' ? key_line(file, k) : 0;
+    if (!line)
+        return;
+    char *m = g_strdup_printf("%s:%d%s", file, line, e->message + n);
+    g_free(e->message);
+    e->message = m;
+}
+
 /* A key of the other device schema (hdd keys with model ssd, ssd keys with
  * model hdd or raid): "FILE:LINE: device.rpm: ..." (the line where the
  * scenario assigns it, when it does so itself). Returns FALSE. */
@@ -934,6 +950,8 @@ static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const ch
                 } else
                     ok = cfg_error(error, file, "%s%s: unknown key (see: powercut list params)", at, full);
             }
+            if (!ok && (p || !other || !sim_params_find(other, k)))
+                add_key_line(error, file, label, k);
         }
         lua_pop(L, 1);
         if (!ok) {
@@ -1083,8 +1101,24 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
     g_autoptr(GError) e = NULL;
     if (!sim_hdd_cfg_validate(&cs->dev, &e) || !sim_fs_cfg_validate(&cs->fs, &e) ||
         (cs->dev_model == SIM_DEV_RAID && !sim_raid_cfg_validate(&cs->raid, &e)) ||
-        (cs->dev_model == SIM_DEV_SSD && !sim_ssd_cfg_validate(&cs->ssd, &e)))
-        return cfg_error(error, file, "%s%s", in, e->message);
+        (cs->dev_model == SIM_DEV_SSD && !sim_ssd_cfg_validate(&cs->ssd, &e))) {
+        /* a device cross-check names its key first ("device.atomic_bytes: ..."):
+         * point at the scenario's line for it, unless a --set gave the value */
+        g_autofree char *where = g_strdup(file);
+        if (g_str_has_prefix(e->message, "device.")) {
+            g_autofree char *key = g_strndup(e->message + 7, strcspn(e->message + 7, ": "));
+            gboolean from_set = FALSE;
+            for (char **x = h->sets; x && *x; x++)
+                from_set |= g_str_has_prefix(*x, "device.") && g_str_has_prefix(*x + 7, key) &&
+                            (*x)[7 + strlen(key)] == '=';
+            int line = from_set ? 0 : key_line(file, key);
+            if (line) {
+                g_free(where);
+                where = g_strdup_printf("%s:%d", file, line);
+            }
+        }
+        return cfg_error(error, where, "%s%s", in, e->message);
+    }
     if (cs->run.crash_from_s >= cs->run.duration_s)
         return cfg_error(error, file, "%scrash_from_s (%g s) must be less than duration_s (%g s)", in,
                          cs->run.crash_from_s, cs->run.duration_s);
