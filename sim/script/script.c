@@ -849,7 +849,8 @@ static gboolean set_value(lua_State *L, int idx, const SimSchema *s, const SimPa
     return ok;
 }
 
-/* The first line of `file` that assigns `key` ("key =", not "=="), or 0. */
+/* The first line of `file` that assigns `key` ("key =", not "==", outside a
+ * -- comment), or 0. */
 static int key_line(const char *file, const char *key)
 {
     g_autofree char *text = NULL;
@@ -857,12 +858,16 @@ static int key_line(const char *file, const char *key)
         return 0;
     gsize kl = strlen(key);
     int line = 1;
+    gboolean comment = FALSE;
     for (const char *p = text; *p; p++) {
         if (*p == '\n') {
             line++;
+            comment = FALSE;
             continue;
         }
-        if (strncmp(p, key, kl) != 0 || (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '_')))
+        if (p[0] == '-' && p[1] == '-')
+            comment = TRUE;
+        if (comment || strncmp(p, key, kl) != 0 || (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '_')))
             continue;
         const char *q = p + kl;
         while (*q == ' ' || *q == '\t')
