@@ -88,7 +88,10 @@
  *
  * Simplifications: no read caching; reads of blocks in the buffer are hits
  * over the interface; no garbage collection, wear or erase; PREFLUSH is the
- * block layer's business (sim_blkq_new) and is ignored here.
+ * block layer's business (sim_blkq_new) and is ignored here. Stats:
+ * media_writes counts programs (one per page touched), busy_ns sums the
+ * channel-and-die time of every program, so on a parallel drive it can
+ * exceed the elapsed time.
  */
 #include "ssd.h"
 #include <math.h>
