@@ -1,8 +1,8 @@
 -- lua/presets.lua - device presets for real drive classes.
 --
 -- Each preset is a function: presets.NAME(overrides) returns a device table
--- (model = "hdd" plus keys of the hdd parameter schema, see
--- `powercut list params`), with the keys of the optional `overrides` table
+-- (model = "hdd" plus keys of the hdd parameter schema, or model = "ssd" plus
+-- keys of the ssd schema, see `powercut list params`), with the keys of the optional `overrides` table
 -- replacing the preset's. Unknown keys are reported by the simulator when the
 -- scenario is resolved, with a did-you-mean hint.
 --
@@ -198,6 +198,73 @@ define("high_end_array", "high-end array: 64 GiB mirrored non-volatile cache ove
   destage_depth = 256,    -- modelling choice
   ctrl_mb_s = 8000,       -- modelling choice
   cmd_overhead_us = 50,   -- modelling choice: a SAN round trip is tens of microseconds
+}))
+
+-- ---- SSDs (device.model = "ssd") -----------------------------------------
+-- These return a `device` table with model = "ssd" and keys of the ssd
+-- schema (`powercut list params`); hdd keys such as rpm are errors there.
+-- As above, the figures are typical of the class (datasheet ranges), not the
+-- measurements of one unit; modelling choices say so.
+
+-- A consumer 2.5" SATA SSD with 3D TLC NAND and a DRAM buffer, WITHOUT
+-- power-loss protection (SEMANTICS §4.3: "many solid-state drives (SSD) also
+-- have volatile write-back caches", PostgreSQL wal.sgml). Barriers are what
+-- keeps it safe; with honest flushes they are enough.
+local consumer_ssd = {
+  model = "ssd",
+  capacity_gb = 500,      -- 500 GB: a common capacity of the class (e.g. Samsung 870 EVO / Crucial MX500 500 GB)
+  channels = 8,           -- SATA SSD controllers of the class have 4-8 NAND channels (vendor controller briefs)
+  dies = 1,               -- 500 GB of 512 Gbit (64 GB) TLC dies = 8 dies: one per channel
+  page_kb = 16,           -- 3D TLC NAND page size, typically 16 KiB (NAND datasheets of the generation)
+  program_us = 600,       -- tPROG of 3D TLC: typical datasheet range several hundred us (about 400-900 us)
+  read_us = 60,           -- tR of 3D TLC: typical datasheet range 50-90 us
+  channel_mb_s = 800,     -- NAND bus: Toggle DDR 4.0 / ONFI 4.x at 800 MT/s on an 8-bit bus = 800 MB/s
+  iface_mb_s = 550,       -- SATA 6 Gb/s: 600 MB/s after 8b/10b; datasheets of the class quote about 550-560 MB/s
+  cmd_overhead_us = 10,   -- modelling choice: controller firmware overhead per command, about ten microseconds
+  cache_mb = 64,          -- modelling choice: the DRAM (512 MB on a 500 GB 870 EVO) mostly holds the mapping table;
+                          -- the share buffering user writes is taken as 64 MiB
+  policy = "satf",        -- modelling choice: destage to the die that is free soonest
+  window = 32,            -- modelling choice: like the NCQ depth
+  ncq_depth = 32,         -- SATA NCQ allows at most 32 outstanding commands
+  high_water = 0.5,       -- modelling choice
+  idle_ms = 0.2,          -- modelling choice: firmware destages almost as soon as the host pauses
+  plp = false,            -- consumer drives have no hold-up capacitors (SEMANTICS §4.4: PLP is an enterprise feature)
+  fua = true,             -- SATA NCQ WRITE FPDMA QUEUED carries a FUA bit (SEMANTICS §4.1)
+  flush = "honest",       -- honours FLUSH CACHE; presets.lying_ssd below is the one that does not
+  report_cache = "auto",  -- reports its volatile write cache (IDENTIFY word 85 bit 5)
+  atomic_bytes = 4096,    -- modelling choice: a 4 KiB mapping unit programmed whole; 512 models drives that tear
+}
+define("consumer_ssd", "consumer SATA TLC SSD, 500 GB, 64 MiB DRAM write buffer, no power-loss protection",
+       consumer_ssd)
+
+-- The consumer SSD with firmware that acks FLUSH without writing its buffer
+-- out (PostgreSQL wal.sgml: "many of these do not honor cache flush commands
+-- by default"; SEMANTICS D3).
+define("lying_ssd", "the consumer SSD with firmware that acks FLUSH/FUA without honouring them",
+       merge("lying_ssd", consumer_ssd, {
+  flush = "ignore",       -- FLUSH acknowledged at once, FUA acknowledged from the buffer (D3)
+}))
+
+-- An enterprise U.2 NVMe SSD WITH power-loss protection: hold-up capacitors
+-- let it "safely flush data in-flight ... in the drive's DRAM ... to Flash"
+-- and keep its mapping table consistent (Kingston, SEMANTICS §4.4). Whether
+-- such a drive reports no cache (VWC = 0: the host sends no flushes) or a
+-- cache it then flushes for free is vendor-specific (SEMANTICS §9 item 3):
+-- plp_report below; { plp_report = "cache" } models the other kind.
+define("enterprise_ssd", "enterprise NVMe TLC SSD, 3.84 TB, power-loss protection, reports no volatile cache",
+       merge("enterprise_ssd", consumer_ssd, {
+  capacity_gb = 3840,     -- 3.84 TB: a common capacity of read-intensive datacenter NVMe drives
+  channels = 16,          -- enterprise NVMe controllers of the class have 8-16 NAND channels (vendor briefs)
+  dies = 4,               -- 3.84 TB of 512 Gbit dies = 60 dies; 16 x 4 = 64 as a round figure (modelling choice)
+  program_us = 700,       -- tPROG of 3D TLC (typical datasheet range about 400-900 us)
+  read_us = 70,           -- tR of 3D TLC (typical datasheet range 50-90 us)
+  channel_mb_s = 1200,    -- NAND bus: ONFI 4.2 / Toggle DDR at 1200 MT/s on an 8-bit bus
+  iface_mb_s = 3500,      -- PCIe 3.0 x4: about 3.9 GB/s raw; datasheets of the class quote about 3.2-3.5 GB/s
+  cmd_overhead_us = 5,    -- modelling choice: NVMe has a shorter command path than AHCI
+  cache_mb = 256,         -- modelling choice: the protected share of the DRAM that buffers writes
+  ncq_depth = 256,        -- modelling choice: NVMe queues are far deeper; 256 commands inside the drive
+  plp = true,             -- hold-up capacitors (power-loss protection), SEMANTICS §4.4
+  plp_report = "no-cache", -- modelling choice (vendor-specific, SEMANTICS §9 item 3): VWC = 0, no flushes sent (D5)
 }))
 
 -- A misspelt preset name is an error that names it.

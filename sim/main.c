@@ -45,6 +45,7 @@ static const char *const commands =
     "  powercut run scenarios/barriers.lua --sweep cache_mb=0,16,64 --out out/cache\n"
     "  powercut run scenarios/barriers.lua --shard 1/4 --json s1.json   (... 4/4, then:)\n"
     "  powercut merge s1.json s2.json s3.json s4.json -o all.json\n"
+    "  powercut run scenarios/ssd-plp.lua --set plp_report=no-cache   (SSDs: device.model = \"ssd\")\n"
     "  powercut list presets\n"
     "  powercut list params scenarios/barriers.lua\n";
 
@@ -324,11 +325,12 @@ static int list_params(const char *path)
                    sc->param_help ? (char *)g_ptr_array_index(sc->param_help, i) : "");
     }
     g_autoptr(GString) s = g_string_new(NULL);
-    const SimSchema *schemas[] = { &sim_run_schema, &sim_hdd_schema, &sim_raid_schema, &sim_fs_schema,
-                                   &sim_workload_schema };
+    const SimSchema *schemas[] = { &sim_run_schema, &sim_hdd_schema, &sim_raid_schema, &sim_ssd_schema,
+                                   &sim_fs_schema, &sim_workload_schema };
     const char *titles[] = { "Run settings (run.KEY, or top-level keys of the scenario)",
                              "Disk (device.KEY; device.model = \"hdd\" or \"raid\"; with raid: each member drive)",
                              "RAID controller (raid.KEY; used when device.model = \"raid\")",
+                             "SSD (device.KEY when device.model = \"ssd\"; hdd keys are errors there, and these with hdd/raid)",
                              "File system (fs.KEY)", "Workload (workload.KEY)" };
     for (guint i = 0; i < G_N_ELEMENTS(schemas); i++) {
         g_string_append_printf(s, "\n%s:\n", titles[i]);

@@ -60,7 +60,7 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
         out->all = g_ptr_array_new_with_free_func(note_free);
     SimWorld *w = sim_world_new(seed, run);
     /* the device model (sim/dev/device.h); ->media is the durable image to judge */
-    SimBlkDev *hdd = sim_device_new(w, cs->dev_model, &cs->dev, &cs->raid);
+    SimBlkDev *hdd = sim_device_build(w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);
     SimBlkDev *q = sim_blkq_new(w, hdd);
     SimFs *fs = sim_fs_new(w, &cs->fs, q, hdd->media, (guint)cs->wl.dirs);
     SimTime from = sim_time_from_s(cs->run.crash_from_s), until = sim_time_from_s(cs->run.duration_s);
@@ -327,7 +327,10 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
                 mine += in_shard(o, r);
             SimCaseResult *cr = sim_case_result_new(cs->name, mine);
             echo_params(cr, &sim_run_schema, &cs->run, "run");
-            echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
+            if (cs->dev_model == SIM_DEV_SSD)
+                echo_params(cr, &sim_ssd_schema, &cs->ssd, "device");
+            else
+                echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
             if (cs->dev_model == SIM_DEV_RAID)
                 echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
             echo_params(cr, &sim_fs_schema, &cs->fs, "fs");

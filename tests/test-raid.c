@@ -796,7 +796,7 @@ static void test_scenario_errors(void)
         { "raid.disks=3", "raid.disks" },
         { "raid.hold_h=-1", "hold_h" },
         { "raid.write_policy=sometimes", "write-back" },
-        { "device.model=ssd", "hdd, raid" },
+        { "device.model=floppy", "hdd, raid, ssd" },
         { "raid.flush=maybe", "drain" },
     };
     g_autofree char *path = g_build_filename(data_dir, "raid-rows.lua", NULL);

@@ -277,7 +277,7 @@ static void test_wrong_types(Fx *fx, gconstpointer data)
     expect_error(fx, "return { device = { policy = 2 } }", NULL,
                  "device.policy: expected one of fifo, clook, satf, random, got number 2", NULL);
     expect_error(fx, "return { device = { cache_mb = -1 } }", NULL, "out of range", NULL);
-    expect_error(fx, "return { device = { model = \"ssd\" } }", NULL, "device.model: expected one of hdd", NULL);
+    expect_error(fx, "return { device = { model = \"floppy\" } }", NULL, "device.model: expected one of hdd, raid, ssd", NULL);
     expect_error(fx, "return { fs = 3 }", NULL, "fs: expected a table, got number 3", NULL);
     expect_error(fx, "return 42", NULL, "must return a table, got number 42", NULL);
     expect_error(fx, "return { description = 1 }", NULL, "description: expected a string", NULL);

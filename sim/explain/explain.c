@@ -213,7 +213,7 @@ static gboolean ex_simulate(Ex *x, const SimScenario *sc, const SimCaseSpec *cs,
     x->tr.fs = g_array_new(FALSE, FALSE, sizeof(FsRec));
     x->tr.dev = g_array_new(FALSE, FALSE, sizeof(DevRec));
     x->tr.land = g_array_new(FALSE, FALSE, sizeof(Land));
-    x->hdd = sim_device_new(x->w, cs->dev_model, &cs->dev, &cs->raid);   /* as run_one builds it */
+    x->hdd = sim_device_build(x->w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);   /* as run_one builds it */
     x->low = tap_new(x->w, &x->tr, x->hdd, FALSE);
     x->q = sim_blkq_new(x->w, x->low);
     x->up = tap_new(x->w, &x->tr, x->q, TRUE);

@@ -297,7 +297,8 @@ static char *axis_label(const char *key)
 {
     const char *dot = strrchr(key, '.');
     const char *name = dot ? dot + 1 : key;
-    const SimSchema *schemas[] = { &sim_hdd_schema, &sim_fs_schema, &sim_workload_schema, &sim_run_schema };
+    const SimSchema *schemas[] = { &sim_hdd_schema, &sim_ssd_schema, &sim_fs_schema, &sim_workload_schema,
+                                   &sim_run_schema };
     for (gsize i = 0; i < G_N_ELEMENTS(schemas); i++) {
         const SimParam *p = sim_params_find(schemas[i], name);
         if (p && p->unit)

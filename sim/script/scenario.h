@@ -21,6 +21,7 @@ typedef struct {
     int            dev_model;      /* SimDevModel: device.model */
     SimRaidCfg     raid;           /* the controller (model raid): the `raid` table (unused by model hdd,
                                     * so one scenario can compare a bare disk with a controller) */
+    SimSsdCfg      ssd;            /* the drive (model ssd): the `device` table through sim_ssd_schema */
     SimFsCfg       fs;
     SimWorkloadCfg wl;
     int            lua_case_index; /* 1-based index in the scenario's cases, for Lua workloads */

@@ -48,13 +48,18 @@ const SimSchema sim_run_schema = { "run", run_params, G_N_ELEMENTS(run_params), 
 typedef struct { const char *key; const SimSchema *schema; gsize off; } Model;
 /* M_RAID: the controller of device.model = "raid" (sim/dev/raid.h); the
  * device table then describes each member drive. */
-enum { M_DEVICE, M_FS, M_WORKLOAD, M_RAID, M_RUN, M_N };
+/* M_SSD: the `device` table when device.model = "ssd" (sim/dev/ssd.h): the
+ * same key as M_DEVICE, another schema; which one applies is decided per
+ * case from the model (resolve_case), and a key of the other one is an
+ * error. */
+enum { M_DEVICE, M_FS, M_WORKLOAD, M_RAID, M_RUN, M_SSD, M_N };
 static const Model models[M_N] = {
     { "device", &sim_hdd_schema, G_STRUCT_OFFSET(SimCaseSpec, dev) },
     { "fs", &sim_fs_schema, G_STRUCT_OFFSET(SimCaseSpec, fs) },
     { "workload", &sim_workload_schema, G_STRUCT_OFFSET(SimCaseSpec, wl) },
     { "raid", &sim_raid_schema, G_STRUCT_OFFSET(SimCaseSpec, raid) },
     { "run", &sim_run_schema, G_STRUCT_OFFSET(SimCaseSpec, run) },
+    { "device", &sim_ssd_schema, G_STRUCT_OFFSET(SimCaseSpec, ssd) },
 };
 #define CFG(cs, m) ((gpointer)((char *)(cs) + models[m].off))
 
@@ -65,7 +70,8 @@ static const char *const device_keys[] = { "model", NULL };
 static const char *const workload_keys[] = { "ops", NULL };
 static const char *const no_keys[] = { NULL };
 static const char *const raid_keys[] = { "model", NULL };     /* presets tag their tables model = "raid" */
-static const char *const *const model_keys[M_N] = { device_keys, no_keys, workload_keys, raid_keys, no_keys };
+static const char *const *const model_keys[M_N] = { device_keys, no_keys, workload_keys, raid_keys, no_keys,
+                                                    device_keys };
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -762,7 +768,8 @@ static gboolean dotted_find(const char *name, int *m, const char **key)
         if (strncmp(name, models[i].key, n) == 0 && name[n] == '.') {
             *m = i;
             *key = name + n + 1;
-            return sim_params_find(models[i].schema, *key) || in_list(model_keys[i], *key);
+            if (sim_params_find(models[i].schema, *key) || in_list(model_keys[i], *key))
+                return TRUE;
         }
     }
     return FALSE;
@@ -842,6 +849,67 @@ static gboolean set_value(lua_State *L, int idx, const SimSchema *s, const SimPa
     return ok;
 }
 
+/* The first line of `file` that assigns `key` ("key =", not "==", outside a
+ * -- comment), or 0. */
+static int key_line(const char *file, const char *key)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(file, &text, NULL, NULL))
+        return 0;
+    gsize kl = strlen(key);
+    int line = 1;
+    gboolean comment = FALSE;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            comment = FALSE;
+            continue;
+        }
+        if (p[0] == '-' && p[1] == '-')
+            comment = TRUE;
+        if (comment || strncmp(p, key, kl) != 0 || (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '_')))
+            continue;
+        const char *q = p + kl;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '=' && q[1] != '=')
+            return line;
+    }
+    return 0;
+}
+
+/* A device-table error about key k: "FILE: ..." becomes "FILE:LINE: ..."
+ * when the scenario assigns k itself (the first such line). */
+static void add_key_line(GError **error, const char *file, const char *label, const char *k)
+{
+    if (!error || !*error || !label || strcmp(label, "device") != 0)
+        return;
+    GError *e = *error;
+    gsize n = strlen(file);
+    int line = strncmp(e->message, file, n) == 0 && e->message[n] == ':' ? key_line(file, k) : 0;
+    if (!line)
+        return;
+    char *m = g_strdup_printf("%s:%d%s", file, line, e->message + n);
+    g_free(e->message);
+    e->message = m;
+}
+
+/* A key of the other device schema (hdd keys with model ssd, ssd keys with
+ * model hdd or raid): "FILE:LINE: device.rpm: ..." (the line where the
+ * scenario assigns it, when it does so itself). Returns FALSE. */
+static gboolean foreign_key_error(GError **error, const char *file, const char *at, const char *k, int m)
+{
+    const SimSchema *s = models[m].schema;
+    g_autoptr(GString) all = g_string_new("model");
+    for (guint i = 0; i < s->n; i++)
+        g_string_append_printf(all, ", %s", s->params[i].name);
+    int line = g_str_has_prefix(at, "--set") ? 0 : key_line(file, k);
+    g_autofree char *where = line ? g_strdup_printf("%s:%d", file, line) : g_strdup(file);
+    return cfg_error(error, where, "%sdevice.%s: %s, not one of device.model = %s (allowed: %s)", at, k,
+                     m == M_SSD ? "a parameter of the hdd model" : "a parameter of the ssd model",
+                     m == M_SSD ? "\"ssd\"" : "\"hdd\" or \"raid\"", all->str);
+}
+
 /* Apply the table at idx to cfg through model m's schema; keys in `extra`
  * are left to the caller. `label` is the table's key ("fs") or NULL for a
  * top-level or case table. */
@@ -863,8 +931,11 @@ static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const ch
             const char *k = lua_tostring(L, -2);
             const SimParam *p = sim_params_find(s, k);
             g_autofree char *full = label ? g_strdup_printf("%s.%s", label, k) : g_strdup(k);
+            const SimSchema *other = m == M_SSD ? &sim_hdd_schema : m == M_DEVICE ? &sim_ssd_schema : NULL;
             if (p) {
                 ok = set_value(L, -1, s, p, cfg, file, at, full, error);
+            } else if (other && label && sim_params_find(other, k)) {
+                ok = foreign_key_error(error, file, at, k, m);
             } else if (!in_list(extra, k)) {
                 Suggest sg = { 0 };
                 for (guint i = 0; i < s->n; i++)
@@ -884,6 +955,8 @@ static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const ch
                 } else
                     ok = cfg_error(error, file, "%s%s: unknown key (see: powercut list params)", at, full);
             }
+            if (!ok && (p || !other || !sim_params_find(other, k)))
+                add_key_line(error, file, label, k);
         }
         lua_pop(L, 1);
         if (!ok) {
@@ -897,9 +970,12 @@ static gboolean apply_table(lua_State *L, int idx, int m, gpointer cfg, const ch
 /* Apply the model subtables (device, fs, workload) of the table at idx.
  * Sets *has_ops when the workload table has an ops function. */
 static gboolean apply_models(lua_State *L, int idx, SimCaseSpec *cs, const char *file, const char *at,
-                             gboolean *has_ops, GError **error)
+                             int dev_m, gboolean skip_device, gboolean *has_ops, GError **error)
 {
-    for (int m = 0; m < M_RUN; m++) {
+    for (int m0 = 0; m0 < M_RUN; m0++) {
+        int m = m0 == M_DEVICE ? dev_m : m0;
+        if (m0 == M_DEVICE && skip_device)
+            continue;
         int t = rawfield(L, idx, models[m].key);
         gboolean ok = TRUE;
         if (t != LUA_TNIL && t != LUA_TTABLE) {
@@ -907,15 +983,7 @@ static gboolean apply_models(lua_State *L, int idx, SimCaseSpec *cs, const char 
             ok = cfg_error(error, file, "%s%s: expected a table, got %s", at, models[m].key, got);
         } else if (t == LUA_TTABLE) {
             ok = apply_table(L, -1, m, CFG(cs, m), model_keys[m], file, at, models[m].key, error);
-            if (ok && m == M_DEVICE) {
-                int mt = rawfield(L, -1, "model");
-                if (mt != LUA_TNIL && (mt != LUA_TSTRING || sim_dev_model_parse(lua_tostring(L, -1)) < 0)) {
-                    g_autofree char *got = describe(L, -1);
-                    ok = cfg_error(error, file, "%sdevice.model: expected one of hdd, raid, got %s", at, got);
-                } else if (mt != LUA_TNIL)
-                    cs->dev_model = sim_dev_model_parse(lua_tostring(L, -1));
-                lua_pop(L, 1);
-            } else if (ok && m == M_RAID) {
+            if (ok && m == M_RAID) {
                 int mt = rawfield(L, -1, "model");
                 if (mt != LUA_TNIL && (mt != LUA_TSTRING || strcmp(lua_tostring(L, -1), "raid") != 0)) {
                     g_autofree char *got = describe(L, -1);
@@ -940,8 +1008,39 @@ static gboolean apply_models(lua_State *L, int idx, SimCaseSpec *cs, const char 
     return TRUE;
 }
 
+/* The device.model named by the table at idx: -1 when it names none, -2
+ * (error set) when the value is bad. */
+static int table_model(lua_State *L, int idx, const char *file, const char *at, GError **error)
+{
+    int r = -1;
+    if (rawfield(L, idx, "device") == LUA_TTABLE) {
+        int mt = rawfield(L, -1, "model");
+        if (mt != LUA_TNIL) {
+            r = mt == LUA_TSTRING ? sim_dev_model_parse(lua_tostring(L, -1)) : -1;
+            if (r < 0) {
+                g_autofree char *got = describe(L, -1);
+                cfg_error(error, file, "%sdevice.model: expected one of hdd, raid, ssd, got %s", at, got);
+                r = -2;
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return r;
+}
+
+static gboolean is_dev(int m) { return m == M_DEVICE || m == M_SSD; }
+static int schema_of_model(int model) { return model == SIM_DEV_SSD ? M_SSD : M_DEVICE; }
+
 /* One case: defaults < top-level tables < case table (at case_idx, 0 for
- * none) < dotted --set; then the cross-checks. */
+ * none) < dotted --set; then the cross-checks.
+ *
+ * The device model is decided first (--set device.model, else the case's
+ * device.model, else the scenario's, else hdd) and every device table is
+ * read through that model's schema, so a key of another model is an error.
+ * A case whose device table names a model with another schema than the
+ * scenario's (ssd against hdd/raid) replaces the scenario's device table
+ * instead of adding to it, so one scenario can compare a disk and an SSD. */
 static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCaseSpec *cs, GError **error)
 {
     Host *h = host_of(L);
@@ -950,12 +1049,30 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
     g_autofree char *at = case_idx ? g_strdup_printf("cases[%d].", ci) : g_strdup("");
     for (int m = 0; m < M_N; m++)
         sim_params_defaults(models[m].schema, CFG(cs, m));
-    cs->dev_model = SIM_DEV_HDD;
+    int top_model = table_model(L, top, file, "", error);
+    int case_model = case_idx && top_model != -2 ? table_model(L, case_idx, file, at, error) : -1;
+    if (top_model == -2 || case_model == -2)
+        return FALSE;
+    int set_model = -1;
+    for (char **s = h->sets; s && *s; s++) {
+        g_autofree char *name = NULL;
+        const char *value, *key;
+        int m;
+        if (split_set(*s, &name, &value) && dotted_find(name, &m, &key) && is_dev(m) && strcmp(key, "model") == 0) {
+            set_model = sim_dev_model_parse(value);
+            if (set_model < 0)
+                return cfg_error(error, file, "--set %s: expected one of hdd, raid, ssd, got \"%s\"", name, value);
+        }
+    }
+    int base = top_model >= 0 ? top_model : SIM_DEV_HDD;
+    cs->dev_model = set_model >= 0 ? set_model : case_model >= 0 ? case_model : base;
+    int dev_m = schema_of_model(cs->dev_model);
+    gboolean skip_top = case_model >= 0 && schema_of_model(case_model) != schema_of_model(base);
     if (!apply_table(L, top, M_RUN, &cs->run, top_keys, file, "", NULL, error) ||
-        !apply_models(L, top, cs, file, "", &has_ops, error))
+        !apply_models(L, top, cs, file, "", dev_m, skip_top, &has_ops, error))
         return FALSE;
     if (case_idx && (!apply_table(L, case_idx, M_RUN, &cs->run, case_keys, file, at, NULL, error) ||
-                     !apply_models(L, case_idx, cs, file, at, &has_ops, error)))
+                     !apply_models(L, case_idx, cs, file, at, dev_m, FALSE, &has_ops, error)))
         return FALSE;
     for (char **s = h->sets; s && *s; s++) {
         g_autofree char *name = NULL;
@@ -964,10 +1081,14 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
         if (!split_set(*s, &name, &value) || !dotted_find(name, &m, &key))
             continue;                                 /* declared parameter (checked before) */
         g_autoptr(GError) e = NULL;
-        if (m == M_DEVICE && strcmp(key, "model") == 0) {
-            if (sim_dev_model_parse(value) < 0)
-                return cfg_error(error, file, "--set %s: expected one of hdd, raid, got \"%s\"", name, value);
-            cs->dev_model = sim_dev_model_parse(value);
+        if (is_dev(m) && strcmp(key, "model") == 0) {
+            /* decided above */
+        } else if (is_dev(m) && !sim_params_find(models[dev_m].schema, key)) {
+            return foreign_key_error(error, file, "--set ", key, dev_m);
+        } else if (is_dev(m) && !sim_params_set_str(models[dev_m].schema, CFG(cs, dev_m), key, value, &e)) {
+            return cfg_error(error, file, "--set %s", e->message);
+        } else if (is_dev(m)) {
+            /* set */
         } else if (m == M_RAID && strcmp(key, "model") == 0) {
             if (strcmp(value, "raid") != 0)
                 return cfg_error(error, file, "--set %s: expected raid, got \"%s\"", name, value);
@@ -984,8 +1105,25 @@ static gboolean resolve_case(lua_State *L, int top, int case_idx, int ci, SimCas
         return cfg_error(error, file, "%sworkload.ops is only used with workload.kind = \"lua\"", in);
     g_autoptr(GError) e = NULL;
     if (!sim_hdd_cfg_validate(&cs->dev, &e) || !sim_fs_cfg_validate(&cs->fs, &e) ||
-        (cs->dev_model == SIM_DEV_RAID && !sim_raid_cfg_validate(&cs->raid, &e)))
-        return cfg_error(error, file, "%s%s", in, e->message);
+        (cs->dev_model == SIM_DEV_RAID && !sim_raid_cfg_validate(&cs->raid, &e)) ||
+        (cs->dev_model == SIM_DEV_SSD && !sim_ssd_cfg_validate(&cs->ssd, &e))) {
+        /* a device cross-check names its key first ("device.atomic_bytes: ..."):
+         * point at the scenario's line for it, unless a --set gave the value */
+        g_autofree char *where = g_strdup(file);
+        if (g_str_has_prefix(e->message, "device.")) {
+            g_autofree char *key = g_strndup(e->message + 7, strcspn(e->message + 7, ": "));
+            gboolean from_set = FALSE;
+            for (char **x = h->sets; x && *x; x++)
+                from_set |= g_str_has_prefix(*x, "device.") && g_str_has_prefix(*x + 7, key) &&
+                            (*x)[7 + strlen(key)] == '=';
+            int line = from_set ? 0 : key_line(file, key);
+            if (line) {
+                g_free(where);
+                where = g_strdup_printf("%s:%d", file, line);
+            }
+        }
+        return cfg_error(error, where, "%s%s", in, e->message);
+    }
     if (cs->run.crash_from_s >= cs->run.duration_s)
         return cfg_error(error, file, "%scrash_from_s (%g s) must be less than duration_s (%g s)", in,
                          cs->run.crash_from_s, cs->run.duration_s);
@@ -1300,10 +1438,34 @@ static gboolean preset_row(lua_State *L, int top, const char *path, const char *
         g_ptr_array_add(row, g_strdup(sim_raid_flush_names[rc.flush]));
         g_ptr_array_add(row, g_strdup("true"));
         g_ptr_array_add(row, g_strdup(sim_raid_advertises_volatile(&rc) ? "volatile" : "write-through"));
+        g_ptr_array_add(row, g_strdup("-"));
         sim_params_clear(&sim_raid_schema, &rc);
-    } else
+    } else if (strcmp(g_ptr_array_index(row, 1), "ssd") == 0) {
+        /* an SSD, through its own schema: its buffer, flush, FUA, what it reports, PLP */
+        SimSsdCfg sc;
+        sim_params_defaults(&sim_ssd_schema, &sc);
+        GError *e = NULL;
+        if (!apply_table(L, t, M_SSD, &sc, device_keys, path, "", "device", &e) || !sim_ssd_cfg_validate(&sc, &e)) {
+            const char *m = e->message;
+            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
+                m += strlen(path) + 2;
+            cfg_error(error, path, "preset %s: %s", name, m);
+            g_error_free(e);
+            return FALSE;
+        }
+        g_ptr_array_add(row, g_strdup("-"));
+        g_ptr_array_add(row, g_strdup_printf("%" G_GINT64_FORMAT, sc.cache_mb));
+        g_ptr_array_add(row, g_strdup(sim_hdd_flush_names[sc.flush]));
+        g_ptr_array_add(row, g_strdup(sc.fua ? "true" : "false"));
+        g_ptr_array_add(row, g_strdup(sc.plp && sc.plp_report == SIM_SSD_PLP_REPORT_NO_CACHE ? "no-cache"
+                                      : sim_hdd_report_cache_names[sc.report_cache]));
+        g_ptr_array_add(row, g_strdup(sc.plp ? "yes" : "no"));
+        sim_params_clear(&sim_ssd_schema, &sc);
+    } else {
         for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
             g_ptr_array_add(row, preset_value(L, t, hdd, keys[i]));
+        g_ptr_array_add(row, g_strdup("-"));
+    }
     if (hdd)
         sim_params_clear(&sim_hdd_schema, hdd);
     /* the one-line summary, from the optional presets.about table */
@@ -1338,7 +1500,8 @@ gboolean sim_script_list_presets(GString *out, GError **error)
         lua_pop(L, 1);
     }
     g_ptr_array_sort(names, cmp_str);
-    static const char *const head[] = { "NAME", "MODEL", "RPM", "CACHE_MB", "FLUSH", "FUA", "REPORT_CACHE", "ABOUT" };
+    static const char *const head[] = { "NAME", "MODEL", "RPM", "CACHE_MB", "FLUSH", "FUA", "REPORT_CACHE", "PLP",
+                                        "ABOUT" };
     enum { NCOL = G_N_ELEMENTS(head) };
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     gboolean ok = TRUE;
@@ -1359,7 +1522,8 @@ gboolean sim_script_list_presets(GString *out, GError **error)
     g_string_append_printf(out, "Presets in %s; in a scenario:\n"
                                 "  local presets = require \"presets\"\n"
                                 "  device = presets.NAME { KEY = VALUE, ... }   -- overrides: powercut list params\n"
-                                "  -- model raid: device = presets.DRIVE { model = \"raid\" }; raid = presets.NAME { ... }\n\n",
+                                "  -- model raid: device = presets.DRIVE { model = \"raid\" }; raid = presets.NAME { ... }\n"
+                                "  -- model ssd: device = presets.SSD { ... } (PLP: power-loss protection)\n\n",
                            path);
     for (guint i = 0; i <= rows->len; i++) {
         GString *line = g_string_new("  ");

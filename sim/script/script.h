@@ -59,10 +59,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimScenario, sim_scenario_free)
 
 /* `powercut list presets`: load <lua dir>/presets.lua in the sandbox, call
  * every preset (each function-valued field) with no overrides, resolve the
- * hdd ones through the device schema (defaults filled in, validated), and
- * append a table sorted by name: NAME, MODEL, RPM, CACHE_MB, FLUSH, FUA,
- * REPORT_CACHE and the summary from the optional `presets.about[NAME]`
- * ("-" for a key another model does not have). FALSE with error set when the
+ * hdd, raid and ssd ones through their schemas (defaults filled in,
+ * validated), and append a table sorted by name: NAME, MODEL, RPM, CACHE_MB,
+ * FLUSH, FUA, REPORT_CACHE (for an SSD with PLP reporting no cache:
+ * "no-cache"), PLP (ssd: yes/no) and the summary from the optional
+ * `presets.about[NAME]` ("-" for a key another model does not have). FALSE with error set when the
  * file is missing (SIM_SCRIPT_ERROR_IO), fails to load, or a preset is bad. */
 gboolean sim_script_list_presets(GString *out, GError **error);
 

@@ -19,19 +19,33 @@ static const Model models[] = {
     { "workload", &sim_workload_schema, G_STRUCT_OFFSET(SimCaseSpec, wl) },
     { "run", &sim_run_schema, G_STRUCT_OFFSET(SimCaseSpec, run) },
     { "raid", &sim_raid_schema, G_STRUCT_OFFSET(SimCaseSpec, raid) },
+    { "device", &sim_ssd_schema, G_STRUCT_OFFSET(SimCaseSpec, ssd) },    /* device.model = "ssd" */
 };
 
-/* The schema parameter a dotted name refers to, or NULL. */
-static const SimParam *dotted_param(const char *name, const Model **model)
+/* The schema parameter a dotted name refers to, or NULL. With a case (cs
+ * non-NULL), a device key is looked up in the schema of the case's model;
+ * without one, in any device schema. */
+static const SimParam *dotted_param_of(const char *name, const Model **model, const SimCaseSpec *cs)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(models); i++) {
         gsize n = strlen(models[i].prefix);
-        if (strncmp(name, models[i].prefix, n) == 0 && name[n] == '.') {
+        if (strncmp(name, models[i].prefix, n) != 0 || name[n] != '.')
+            continue;
+        if (cs && strcmp(models[i].prefix, "device") == 0 &&
+            (models[i].schema == &sim_ssd_schema) != (cs->dev_model == SIM_DEV_SSD))
+            continue;
+        const SimParam *p = sim_params_find(models[i].schema, name + n + 1);
+        if (p) {
             *model = &models[i];
-            return sim_params_find(models[i].schema, name + n + 1);
+            return p;
         }
     }
     return NULL;
+}
+
+static const SimParam *dotted_param(const char *name, const Model **model)
+{
+    return dotted_param_of(name, model, NULL);
 }
 
 static gint str_index(const GPtrArray *a, const char *s)
@@ -213,7 +227,7 @@ SimScenario *sim_scenario_load_sweep(const char *path, const char *const *sets, 
             for (guint i = 0; i < ndims; i++) {
                 SimSweepDim *d = g_ptr_array_index(sc->sweep, i);
                 const Model *m = NULL;
-                const SimParam *sp = dotted_param(d->name, &m);
+                const SimParam *sp = dotted_param_of(d->name, &m, cs);
                 gint k = sp ? -1 : str_index(ps->param_names, d->name);
                 char *v = sp ? sim_params_value_str(sp, (char *)cs + m->off)
                              : g_strdup(k >= 0 ? g_ptr_array_index(ps->param_values, k)
