@@ -35,11 +35,15 @@ static const char *const commands =
     "  capture [--fs ext4] [--size S] [--mount-opts O] -o TRACE -- COMMAND [ARGS...]   (root)\n"
     "                                record a real ext4's writes, flushes and marks while COMMAND runs\n"
     "                                (`powercut mark NAME` inside COMMAND adds a mark)\n"
+    "  replay TRACE [--scenario S.lua | --preset P] [-n N] [-j J] [--json FILE] ...\n"
+    "                                a captured (or imported: dm-log-writes, blkparse, MSR CSV) trace\n"
+    "                                through simulated devices; crash images judged by e2fsck\n"
+
     "  show-trace TRACE              the records of a trace, one per line\n"
     "  list [scenarios | presets | params SCENARIO.lua]\n"
     "                                shipped scenarios, device presets (lua/presets.lua) with their\n"
     "                                key parameters, or every parameter a scenario can set\n"
-    "  help [COMMAND]                this text, or a command's options (run, plot, merge, capture)\n"
+    "  help [COMMAND]                this text, or a command's options (run, plot, merge, capture, replay)\n"
     "  --version                     print the version\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or input, 3 a scenario's expectations failed, 1 other failure.\n"
@@ -399,9 +403,9 @@ int main(int argc, char **argv)
             char *a[] = { "powercut explain", "--help", NULL };
             return powercut_cmd_explain(2, a);
         }
-        if (argc >= 3 && !strcmp(argv[2], "capture")) {
+        if (argc >= 3 && (!strcmp(argv[2], "capture") || !strcmp(argv[2], "replay"))) {
             char *a[] = { argv[2], "--help", NULL };
-            return sim_cmd_capture(2, a);
+            return !strcmp(argv[2], "capture") ? sim_cmd_capture(2, a) : sim_cmd_replay(2, a);
         }
         if (argc >= 3 && !strcmp(argv[2], "run")) {
             char *a[] = { "powercut run", "--help", NULL };
@@ -424,8 +428,10 @@ int main(int argc, char **argv)
         return sim_cmd_capture(argc - 1, argv + 1);
     if (!strcmp(cmd, "mark"))
         return sim_cmd_mark(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return sim_cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "show-trace"))
         return sim_cmd_show_trace(argc - 1, argv + 1);
-    die_usage("unknown command '%s' (allowed: run, explain, plot, merge, capture, mark, show-trace, list, "
+    die_usage("unknown command '%s' (allowed: run, explain, plot, merge, capture, mark, replay, show-trace, list, "
               "help, --version)", cmd);
 }

@@ -42,6 +42,15 @@ else
     skip "capture as a user: no setpriv to drop root"
 fi
 
+# ---- trace input errors (any user) -------------------------------------------------------
+printf 'PCTRACE1' >"$T/short.trace"
+run $PC replay "$T/short.trace"
+check "replay of a truncated trace: exit 2, one line naming the file" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'short.trace' '$T/err'"
+run $PC show-trace "$T/nonexistent.trace"
+check "show-trace of a missing file: exit 1, one line" sh -c "[ $rc = 1 ] && [ \$(wc -l <'$T/err') = 1 ]"
+run $PC replay
+check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
+
 # ---- what the rest needs -------------------------------------------------------------------
 why=""
 [ "$(id -u)" = 0 ] || why="not root"
@@ -50,7 +59,7 @@ why=""
 [ -z "$why" ] && { command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null || why="no mkfs.ext4 or losetup"; }
 if [ -n "$why" ]; then
     for t in "fsync'ed write: data, journal body, flush, commit, flush" "marks in order" \
-             "command failure" "command crash" "SIGINT"; do skip "$t: $why"; done
+             "command failure" "command crash" "SIGINT" "replay (needs a captured trace)"; do skip "$t: $why"; done
     echo "1..$n"; [ "$nfail" = 0 ]; exit
 fi
 
@@ -65,6 +74,7 @@ leftovers() {
     echo "$l"
 }
 cap() { TMPDIR=$W $PC capture --size 32MiB "$@"; }
+export TMPDIR=$W
 
 # The command records where the file's data and the journal are, so the trace
 # can be read block by block: data sector, journal first and last sector.
@@ -119,6 +129,48 @@ wait $cp_pid
 rc=$?
 check "SIGINT: exit 130, no trace, one line" sh -c "[ $rc = 130 ] && [ ! -e '$T/int.trace' ] && [ ! -e '$T/int.trace.partial' ] && grep -q 'interrupted' '$T/err'"
 check "no leftovers after SIGINT$(leftovers)" [ -z "$(leftovers)" ]
+
+
+# ---- replay ---------------------------------------------------------------------------
+# outcome COUNT-NAME JSON: the count of the first case
+outcome() { awk -v k="\"$1\":" '$1 == k { v = $2; sub(/,/, "", v); print v; exit }' "$2"; }
+
+if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --json "$T/on.json" -q
+    c=$(outcome consistent "$T/on.json"); tr=$(awk '$1 == "\"trials\":" { v = $2; sub(/,/, "", v); print v; exit }' "$T/on.json")
+    if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ]; then
+        ok "barriers on, honest volatile cache: e2fsck finds every one of $tr durable states consistent"
+    else nok "barriers on, honest volatile cache: every durable state consistent" "rc=$rc consistent=$c trials=$tr" "$(head -c 600 "$T/err")"; fi
+
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --set device.flush=ignore --json "$T/lie.json" -q
+    l=$(outcome lost_fsync "$T/lie.json")
+    check "a drive that ignores flushes loses the fsync'ed write (lost_fsync $l)" sh -c "[ $rc = 0 ] && [ '${l:-0}' -gt 0 ]"
+
+    cat >"$T/many.sh" <<'EOS'
+for i in $(seq 1 12); do
+    mkdir -p d$((i % 3))
+    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
+done
+EOS
+    run cap --mount-opts barrier=0 -o "$T/nobarrier.trace" -- sh "$T/many.sh"
+    check "capture with barrier=0 exits 0" [ "$rc" = 0 ]
+    nflush=$($PC show-trace "$T/nobarrier.trace" | awk '$3 == "flush" { n++ } END { print n + 0 }')
+    check "barrier=0: the file system sends no flush while the command runs ($nflush in all)" [ "$nflush" -le 1 ]
+    run $PC replay "$T/nobarrier.trace" --every-change -j 2 --set device.policy=random --json "$T/off.json" -q
+    bad=$(( $(outcome corrupt "$T/off.json") + $(outcome unmountable "$T/off.json") ))
+    if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "barrier=0 on a reordering cache: e2fsck finds errors ($bad states)"
+    else nok "barrier=0 on a reordering cache: e2fsck finds errors" "rc=$rc corrupt+unmountable=$bad" "$(head -c 600 "$T/err")"; fi
+    grep -q '"replay.checker": "e2fsck"' "$T/off.json"
+    check "the JSON says the checker was e2fsck" [ $? = 0 ]
+
+    run $PC replay "$T/nobarrier.trace" -n 12 -j 1 --set device.policy=random --json "$T/j1.json" -q
+    run $PC replay "$T/nobarrier.trace" -n 12 -j 2 --set device.policy=random --json "$T/j2.json" -q
+    check "replay JSON is identical for --jobs 1 and 2" cmp -s "$T/j1.json" "$T/j2.json"
+    check "replay leaves no working folder" sh -c "! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+else
+    for t in "replay barriers on" "replay lying drive" "capture barrier=0" "barrier=0 no flush" \
+             "replay barrier=0" "checker named" "jobs" "no folder"; do skip "$t: no e2fsck/e2undo"; done
+fi
 
 echo "1..$n"
 [ "$nfail" = 0 ]

@@ -1,5 +1,5 @@
-/* sim/capture/capture.h - `powercut capture`, `powercut mark` and `powercut
- * show-trace`: ground truth from a real file system
+/* sim/capture/capture.h - `powercut capture`, `powercut mark`, `powercut
+ * replay` and `powercut show-trace`: ground truth from a real file system
  * (README "Capture and replay"). */
 #pragma once
 #include <glib.h>
@@ -8,7 +8,7 @@
  * the exit status (DESIGN §2). */
 int sim_cmd_capture(int argc, char **argv);
 int sim_cmd_mark(int argc, char **argv);
-
+int sim_cmd_replay(int argc, char **argv);
 int sim_cmd_show_trace(int argc, char **argv);
 
 /* The FUSE recorder, run in capture's child process: serves `dir`/disk from
