@@ -51,6 +51,66 @@ check "show-trace of a missing file: exit 1, one line" sh -c "[ $rc = 1 ] && [ \
 run $PC replay
 check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
 
+# ---- importers (any user): small trace files written here ------------------------------------
+# le N BYTES: N as BYTES little-endian bytes
+le() {
+    v=$1 k=0
+    while [ $k -lt "$2" ]; do printf "\\$(printf %03o $((v & 255)))"; v=$((v >> 8)); k=$((k + 1)); done
+}
+zeros() { head -c "$1" /dev/zero; }
+{   # dm-log-writes, sector size 512: super, then write 8 sectors at 16, flush, mark "done",
+    # discard, FUA write 8 sectors at 0
+    le 29963231459240050 8; le 1 8; le 5 8; le 512 4; zeros $((512 - 28))
+    le 16 8; le 8 8; le 0 8; le 0 8; zeros $((512 - 32)); head -c 4096 /dev/zero | tr '\0' 'a'
+    le 0 8; le 0 8; le 1 8; le 0 8; zeros $((512 - 32))
+    le 0 8; le 0 8; le 8 8; le 4 8; printf 'done'; zeros $((512 - 36))
+    le 64 8; le 8 8; le 4 8; le 0 8; zeros $((512 - 32))
+    le 0 8; le 8 8; le 2 8; le 0 8; zeros $((512 - 32)); head -c 4096 /dev/zero | tr '\0' 'b'
+} >"$T/log.dmlog"
+run $PC show-trace "$T/log.dmlog"
+sed 's/^[0-9]* [0-9.]* //' "$T/out" | tail -n +2 | tr '\n' ';' >"$T/recs"
+check "dm-log-writes: contents, 1 discard dropped, 24 KiB image (header)" \
+    grep -q 'source=dm-log-writes image_bytes=12288 contents=yes flushes=yes init_records=0 log_records=4 discards_dropped=1' "$T/out"
+check "dm-log-writes: write, flush, mark, FUA write in order ($(cat "$T/recs"))" \
+    [ "$(cat "$T/recs")" = "write 16 8;flush;mark done;write 0 8 fua;" ]
+run $PC replay "$T/log.dmlog" -n 5 -j 1 --json "$T/dm.json" -q
+check "dm-log-writes: replay judges by the flush rule (no file system found)" \
+    sh -c "[ $rc = 0 ] && grep -q '\"replay.checker\": \"flush-rule\"' '$T/dm.json' && grep -q '\"replay.source\": \"dm-log-writes\"' '$T/dm.json'"
+
+cat >"$T/trace.blkparse" <<'EOB'
+  8,0    0        1     0.000000000  4162  Q  WS 2048 + 8 [jbd2/sda1-8]
+  8,0    0        2     0.000100000  4162  C  WS 2048 + 8 [0]
+  8,0    0        3     0.000200000  4162  C  FN [0]
+  8,0    0        4     0.000300000  4162  C FWFS 4096 + 8 [0]
+  8,0    0        5     0.000400000  4162  C   R 100 + 8 [0]
+  8,0    0        6     0.000500000  4162  C   D 8192 + 64 [0]
+CPU0 (8,0):
+ Reads Queued:           1,        4KiB  Writes Queued:           2,        8KiB
+EOB
+run $PC show-trace "$T/trace.blkparse"
+sed 's/^[0-9]* [0-9.]* //' "$T/out" | tail -n +2 | tr '\n' ';' >"$T/recs"
+check "blkparse: completions only; write, flush, PREFLUSH+FUA write; reads and discards left out ($(cat "$T/recs"))" \
+    [ "$(cat "$T/recs")" = "write 2048 8;flush;write 4096 8 preflush fua;" ]
+check "blkparse: no contents, flushes recorded" grep -q 'source=blkparse .* contents=no flushes=yes' "$T/out"
+run $PC replay "$T/trace.blkparse" -n 10 -j 2 --json "$T/bp.json"
+check "blkparse: replay says the crash images are judged by the flush rule only" \
+    sh -c "[ $rc = 0 ] && grep -q 'flush rule only' '$T/err' && [ \"\$(awk '\$1 == \"\\\"lost_fsync\\\":\" { print \$2 }' '$T/bp.json')\" = '0,' ]"
+
+cat >"$T/trace.csv" <<'EOC'
+128166372003061629,hm,1,Read,3154132992,24576,5763
+128166372003061729,hm,1,Write,4096,8192,100
+128166372013061729,hm,1,Write,0,4096,100
+EOC
+run $PC show-trace "$T/trace.csv"
+check "MSR CSV: two writes at 10 us and 1.00001 s, no flushes" \
+    sh -c "grep -q 'source=msr .* flushes=no' '$T/out' && grep -q '^0 0.000010 write 8 16' '$T/out' && grep -q '^1 1.000010 write 0 8' '$T/out'"
+run $PC replay "$T/trace.csv" -n 5 --json "$T/msr.json"
+check "MSR CSV: replay says the trace records no flushes" sh -c "[ $rc = 0 ] && grep -q 'records no flushes' '$T/err'"
+printf 'hello world\n' >"$T/junk.txt"
+run $PC replay "$T/junk.txt"
+check "an unknown format: exit 2, one line listing the formats" \
+    sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'dm-log-writes' '$T/err'"
+
 # ---- what the rest needs -------------------------------------------------------------------
 why=""
 [ "$(id -u)" = 0 ] || why="not root"
@@ -141,6 +201,14 @@ if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
     if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ]; then
         ok "barriers on, honest volatile cache: e2fsck finds every one of $tr durable states consistent"
     else nok "barriers on, honest volatile cache: every durable state consistent" "rc=$rc consistent=$c trials=$tr" "$(head -c 600 "$T/err")"; fi
+
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --check 'grep -q hello "$IMG_MNT/f"' --json "$T/app.json" -q
+    appn=$(awk '$1 == "\"new\":" { v = $2; sub(/,/, "", v); print v }' "$T/app.json")
+    appi=$(awk '$1 == "\"inconsistent\":" { v = $2; sub(/,/, "", v); print v }' "$T/app.json")
+    if [ "$rc" = 0 ] && [ "${appn:-0}" -gt 0 ] && [ "${appi:-0}" -gt 0 ] && [ $((appn + appi)) = "$tr" ]; then
+        ok "--check on a read-only mount of each recovered image: the file is there after the fsync ($appn), not before ($appi)"
+    else nok "--check on each recovered image" "rc=$rc new=$appn inconsistent=$appi trials=$tr" "$(head -c 600 "$T/err")"; fi
+    check "--check leaves no mount or loop device" sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay"
 
     run $PC replay "$T/fsync.trace" --every-change -j 2 --set device.flush=ignore --json "$T/lie.json" -q
     l=$(outcome lost_fsync "$T/lie.json")

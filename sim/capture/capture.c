@@ -1,5 +1,5 @@
 /* sim/capture/capture.c - `powercut capture`: record a real file system's
- * writes and flushes (README "Capture and replay").
+ * writes and flushes (README "Ground truth from the real kernel").
  *
  *   image (sparse file) --mkfs--> INIT records of the trace
  *   FUSE recorder (child process) serves DIR/disk from the image, logs writes
@@ -368,6 +368,16 @@ int sim_cmd_capture(int argc, char **argv)
     markfile = g_build_filename(c.fusedir, "mark", NULL);
     if (!TOOL(&c.loopdev, &err, "losetup", "--find", "--show", "--direct-io=on", disk))
         goto fail;
+    {   /* losetup falls back to buffered I/O when direct I/O is refused: say so
+         * (the recorder opens `disk` with direct_io, so the FUSE file has no page
+         * cache either way and every write still reaches it at once, in order) */
+        g_autofree char *base = g_path_get_basename(c.loopdev);
+        g_autofree char *sys = g_strdup_printf("/sys/block/%s/loop/dio", base);
+        g_autofree char *dio = NULL;
+        if (g_file_get_contents(sys, &dio, NULL, NULL) && dio[0] != '1')
+            fprintf(stderr, "powercut: capture: warning: %s runs without direct I/O (the kernel refused it)\n",
+                    c.loopdev);
+    }
     if (interrupted)
         goto fail;
     if (!(mount_opts ? TOOL(NULL, &err, "mount", "-t", fs, "-o", mount_opts, c.loopdev, c.mnt)

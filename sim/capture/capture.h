@@ -1,6 +1,6 @@
 /* sim/capture/capture.h - `powercut capture`, `powercut mark`, `powercut
  * replay` and `powercut show-trace`: ground truth from a real file system
- * (README "Capture and replay"). */
+ * (README "Ground truth from the real kernel"). */
 #pragma once
 #include <glib.h>
 

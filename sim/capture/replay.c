@@ -1,7 +1,7 @@
 /* sim/capture/replay.c - `powercut replay`: a captured (or imported) request
  * stream through the simulated block layer and device, power cut at sampled
- * instants, each crash image judged by the real checker (README "Capture
- * and replay").
+ * instants, each crash image judged by the real checker (README "Ground
+ * truth from the real kernel", "Replay").
  *
  * 1. Simulate once per case: the trace's requests go through blkq (flush
  *    sequencing) onto the device the case configures (sim/dev factory), in
@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,7 +54,10 @@ typedef struct {
 } TokInfo;
 
 typedef struct { SimTime t; guint64 block; SimToken tok; } MediaEv;
-typedef struct { SimTime t; guint32 nwrites; } FlushDone;   /* writes [0, nwrites) covered */
+/* From t on, an acknowledgement promises writes [0, nwrites) durable (a
+ * flush, or the PREFLUSH of a write), and write `fua` (a completed FUA
+ * write; -1 for none). */
+typedef struct { SimTime t; guint32 nwrites; gint64 fua; } FlushDone;
 
 typedef struct {
     const SimTrace *tr;
@@ -166,11 +170,18 @@ static void io_done(SimIo *io, gpointer ctx)
     double ms = (double)(io->t_complete - io->t_submit) / 1e6;
     if (io->op == SIM_IO_FLUSH) {
         g_array_append_val(s->flat, ms);
-        FlushDone f = { sim_now(s->w), (guint32)io->sub_i };
+        FlushDone f = { sim_now(s->w), (guint32)io->sub_i, -1 };
         g_array_append_val(s->fdone, f);
     } else {
         g_array_append_val(s->wlat, ms);
         s->wdone++;
+        if (io->flags & (SIM_IO_FUA | SIM_IO_PREFLUSH)) {
+            /* queue depth 1: a PREFLUSH covered every earlier write (recorded at the
+             * write's completion, later than it happened: never stricter) */
+            FlushDone f = { sim_now(s->w), (io->flags & SIM_IO_PREFLUSH) ? (guint32)io->sub_i : 0,
+                            (io->flags & SIM_IO_FUA) ? io->sub_i : -1 };
+            g_array_append_val(s->fdone, f);
+        }
     }
     sim_io_free(io);
     s->busy = FALSE;
@@ -222,6 +233,7 @@ static void pump(Sim *s)
             if (op->rec.flags & SIM_TREC_F_PREFLUSH)
                 io->flags |= SIM_IO_PREFLUSH;
             io->origin = SIM_ORIGIN_DATA_WRITEBACK;
+            io->sub_i = s->wnext;
             s->wnext++;
             s->writes++;
             s->bytes += (guint64)op->rec.nsectors * SIM_TRACE_SECTOR;
@@ -244,6 +256,8 @@ typedef struct {
     SimOutcome   *out;            /* per sorted cut */
     char        **why;
     const char   *workdir;
+    const char   *check;          /* --check: the application checker's shell command, or NULL */
+    gint8        *app;            /* per sorted cut: 1 the check passed, 0 it failed, -1 not run */
     guint64       image_bytes;
     GError      **errors;         /* per worker */
 } Judge;
@@ -252,7 +266,7 @@ typedef struct {
     Judge      *j;
     guint       id;
     int         fd;
-    char       *img, *undo;
+    char       *img, *undo, *mnt;
     GHashTable *cur;              /* block -> durable token now */
     GHashTable *torn;             /* block -> index in mev of its torn start */
     GHashTable *req;              /* block -> token an acknowledged flush covers */
@@ -345,7 +359,34 @@ static void oneline(char *s)
         s[400] = 0;
 }
 
-static SimOutcome fsck(Worker *wk, char **why, GError **error)
+/* --check: mount the recovered image read-only (no journal: e2fsck has
+ * replayed it) and run the command there. 1 passed, 0 failed (the mount
+ * refused, or the command exited non-zero or was killed). */
+static gint8 app_check(Worker *wk, GError **error)
+{
+    int st = 0;
+    g_autofree char *out = NULL;
+    const char *mo[] = { "mount", "-t", "ext4", "-o", "ro,loop,noload", wk->img, wk->mnt, NULL };
+    if (!spawn(mo, &st, &out, error))
+        return 0;
+    if (exit_code(st) != 0)
+        return 0;
+    g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "IMG_MNT", wk->mnt, TRUE);
+    const char *sh[] = { "/bin/sh", "-c", wk->j->check, NULL };
+    g_autofree char *so = NULL, *se = NULL;
+    gint cst = 0;
+    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &cst, error);
+    const char *um[] = { "umount", wk->mnt, NULL };
+    for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
+        g_autofree char *uo = NULL;
+        if (spawn(um, &st, &uo, NULL) && exit_code(st) == 0)
+            break;
+        g_usleep(100000);
+    }
+    return ran && WIFEXITED(cst) && WEXITSTATUS(cst) == 0;
+}
+
+static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
 {
     int st = 0;
     g_autofree char *out = NULL;
@@ -382,6 +423,8 @@ static SimOutcome fsck(Worker *wk, char **why, GError **error)
             oneline(*why);
             o = SIM_OUT_UNMOUNTABLE;
         }
+        if (wk->j->check && o != SIM_OUT_UNMOUNTABLE)
+            *app = app_check(wk, error);
     }
     if (g_file_test(wk->undo, G_FILE_TEST_EXISTS)) {
         g_autofree char *uo = NULL;
@@ -402,6 +445,20 @@ static gboolean put_block(Worker *wk, guint64 block, guint8 *buf)
     return pwrite(wk->fd, buf, SIM_TRACE_BLOCK, (off_t)(block * SIM_TRACE_BLOCK)) == SIM_TRACE_BLOCK;
 }
 
+/* Write w's blocks must hold it (or a later version) from now on. */
+static void require_write(Worker *wk, guint32 w)
+{
+    const Tokens *k = wk->j->k;
+    guint32 t0 = g_array_index(k->wtok0, guint32, w);
+    guint32 t1 = w + 1 < k->wtok0->len ? g_array_index(k->wtok0, guint32, w + 1) : k->toks->len;
+    guint64 b0 = g_array_index(k->wblock0, guint64, w);
+    for (guint32 tok = t0; tok < t1; tok++) {
+        gpointer key = GSIZE_TO_POINTER((gsize)(b0 + tok - t0));
+        if (GPOINTER_TO_UINT(g_hash_table_lookup(wk->req, key)) < tok)
+            g_hash_table_insert(wk->req, key, GUINT_TO_POINTER(tok));
+    }
+}
+
 /* Bring the image and the maps to instant t. */
 static gboolean advance(Worker *wk, SimTime t, GError **error)
 {
@@ -420,15 +477,11 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
         wk->ev++;
     }
     while (wk->fl < j->fdone->len && g_array_index(j->fdone, FlushDone, wk->fl).t <= t) {
-        guint32 upto = g_array_index(j->fdone, FlushDone, wk->fl).nwrites;
-        for (; wk->req_writes < upto; wk->req_writes++) {
-            guint32 t0 = g_array_index(k->wtok0, guint32, wk->req_writes);
-            guint32 t1 = wk->req_writes + 1 < k->wtok0->len ? g_array_index(k->wtok0, guint32, wk->req_writes + 1)
-                                                             : k->toks->len;
-            guint64 b0 = g_array_index(k->wblock0, guint64, wk->req_writes);
-            for (guint32 tok = t0; tok < t1; tok++)
-                g_hash_table_insert(wk->req, GSIZE_TO_POINTER((gsize)(b0 + tok - t0)), GUINT_TO_POINTER(tok));
-        }
+        const FlushDone *f = &g_array_index(j->fdone, FlushDone, wk->fl);
+        for (; wk->req_writes < f->nwrites; wk->req_writes++)
+            require_write(wk, wk->req_writes);
+        if (f->fua >= 0)
+            require_write(wk, (guint32)f->fua);
         wk->fl++;
     }
     if (!k->fsck)
@@ -507,6 +560,11 @@ static void worker_run(gpointer data, gpointer user)
     if (j->k->fsck) {
         wk->img = g_strdup_printf("%s/image.%u", j->workdir, wk->id);
         wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
+        wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
+        if (j->check && mkdir(wk->mnt, 0700) != 0) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->mnt, g_strerror(errno));
+            return;
+        }
         wk->fd = open(wk->img, O_RDWR | O_CREAT | O_TRUNC, 0600);
         if (wk->fd < 0 || ftruncate(wk->fd, (off_t)j->image_bytes) != 0) {
             g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->img, g_strerror(errno));
@@ -527,7 +585,7 @@ static void worker_run(gpointer data, gpointer user)
         char *why = NULL;
         SimOutcome o = SIM_OUT_CONSISTENT;
         if (j->k->fsck) {
-            o = fsck(wk, &why, err);
+            o = fsck(wk, &why, &j->app[c], err);
             if (*err)
                 return;
         }
@@ -557,6 +615,10 @@ static const char *const replay_help =
     "  --preset P             one case: the device preset P of lua/presets.lua\n"
     "  -D, --set NAME=VALUE   override a parameter (device.cache_mb=0, device.policy=random, ...)\n"
     "      --case NAME        only this case (repeatable)\n"
+    "      --check 'CMD'      (root) also run CMD (sh -c) on a read-only mount of each recovered\n"
+    "                         image, in $IMG_MNT; counted in \"app\": passed as new, failed as\n"
+    "                         inconsistent (e.g. --check 'sqlite3 $IMG_MNT/db \"PRAGMA integrity_check\"\n"
+    "                         | grep -qx ok')\n"
     "  -n, --trials N         sampled power cuts per case (default 20: each is an fsck)\n"
     "  -s, --seed S           master seed (default 1)\n"
     "  -j, --jobs J           checkers in parallel (default: cores); results identical for any J\n"
@@ -577,6 +639,7 @@ typedef struct {
     guint   jobs;
     gboolean ignore_times;
     gboolean every_change;        /* one cut per distinct durable state instead of sampled ones */
+    const char *check;            /* application checker (shell command), or NULL */
 } ReplayOpts;
 
 static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
@@ -650,7 +713,9 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     guint jobs = (guint)MIN((guint64)o->jobs, MAX(trials, 1));
     Judge j = { .k = k, .mev = s.mev, .fdone = s.fdone, .t_end = t_end, .cut = cut, .ncut = trials,
                 .jobs = jobs, .out = g_new0(SimOutcome, trials), .why = g_new0(char *, trials),
-                .workdir = workdir, .image_bytes = tr->hdr.image_bytes, .errors = g_new0(GError *, jobs) };
+                .workdir = workdir, .image_bytes = tr->hdr.image_bytes, .errors = g_new0(GError *, jobs),
+                .check = o->check, .app = g_new(gint8, trials) };
+    memset(j.app, -1, trials);
     Worker *wks = g_new0(Worker, jobs);
     GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)jobs, TRUE, NULL);
     for (guint i = 0; i < jobs; i++) {
@@ -672,6 +737,9 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
             unlink(wks[i].img);
         if (wks[i].undo)
             unlink(wks[i].undo);
+        if (wks[i].mnt)
+            rmdir(wks[i].mnt);
+        g_free(wks[i].mnt);
         g_free(wks[i].img);
         g_free(wks[i].undo);
         g_hash_table_destroy(wks[i].cur);
@@ -688,6 +756,8 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         sim_case_result_add_param(cr, "replay.source", tr->hdr.source, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.fs", tr->hdr.fs[0] ? tr->hdr.fs : "unknown", SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.checker", k->fsck ? "e2fsck" : "flush-rule", SIM_PV_STRING);
+        if (o->check)
+            sim_case_result_add_param(cr, "replay.check", o->check, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.flushes_recorded",
                                   tr->hdr.flags & SIM_TRACE_F_FLUSHES ? "true" : "false", SIM_PV_BOOL);
         SimCaseData *d = sim_case_data_new();
@@ -706,6 +776,12 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
                 g_ptr_array_add(rs.notes, n);
             }
         }
+        if (o->check) {      /* "app": the check cannot tell old from new: passes count as new */
+            rs.has_app = TRUE;
+            for (guint64 i = 0; i < trials; i++)
+                if (j.app[i] >= 0)
+                    rs.app[j.app[i] ? 1 : 2]++;
+        }
         rs.pinc = trials ? (double)(rs.counts[SIM_OUT_CORRUPT] + rs.counts[SIM_OUT_UNMOUNTABLE]) / trials : 0;
         if (dev->ops->get_stats)
             dev->ops->get_stats(dev, &rs.dev);
@@ -717,6 +793,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     for (guint64 i = 0; i < trials; i++)
         g_free(j.why[i]);
     g_free(j.why);
+    g_free(j.app);
     g_free(j.out);
     g_free(j.errors);
     g_free(wks);
@@ -786,6 +863,8 @@ int sim_cmd_replay(int argc, char **argv)
             g_ptr_array_add(sets, g_strdup(v));
         else if (!strcmp(a, "--case"))
             g_ptr_array_add(cases, g_strdup(v));
+        else if (!strcmp(a, "--check"))
+            o.check = v;
         else if (!strcmp(a, "--json"))
             json = v;
         else if (!strcmp(a, "--csv"))
@@ -816,6 +895,10 @@ int sim_cmd_replay(int argc, char **argv)
     }
     if (!trace) {
         sim_cli_usage("replay: missing TRACE (see: powercut replay --help)");
+        goto out;
+    }
+    if (o.check && geteuid() != 0) {
+        sim_cli_usage("replay: --check needs root (it mounts each recovered image read-only)");
         goto out;
     }
     if (scenario && preset) {

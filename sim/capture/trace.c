@@ -214,9 +214,11 @@ void sim_trace_mem_add(SimTrace *t, const SimTraceRec *r, const void *payload)
 void sim_trace_dump(const SimTrace *t, GString *out)
 {
     g_string_append_printf(out, "trace fs=%s source=%s image_bytes=%" G_GUINT64_FORMAT " contents=%s flushes=%s "
-                           "init_records=%u log_records=%u\n", t->hdr.fs[0] ? t->hdr.fs : "-", t->hdr.source,
+                           "init_records=%u log_records=%u discards_dropped=%" G_GUINT64_FORMAT "\n",
+                           t->hdr.fs[0] ? t->hdr.fs : "-", t->hdr.source,
                            t->hdr.image_bytes, t->hdr.flags & SIM_TRACE_F_CONTENTS ? "yes" : "no",
-                           t->hdr.flags & SIM_TRACE_F_FLUSHES ? "yes" : "no", t->init->len, t->ops->len);
+                           t->hdr.flags & SIM_TRACE_F_FLUSHES ? "yes" : "no", t->init->len, t->ops->len,
+                           t->discards);
     for (guint i = 0; i < t->ops->len; i++) {
         const SimTraceOp *op = &g_array_index(t->ops, SimTraceOp, i);
         const SimTraceRec *r = &op->rec;

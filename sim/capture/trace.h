@@ -95,6 +95,7 @@ typedef struct {
     GArray        *init;             /* SimTraceOp: INIT records */
     GArray        *ops;              /* SimTraceOp: WRITE, FLUSH, MARK in log order */
     char          *path;
+    guint64        discards;         /* imported discards that were dropped */
 } SimTrace;
 
 /* Load a trace: powercut's own, or (by content) an importable format:
