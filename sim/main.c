@@ -34,7 +34,7 @@ static const char *const commands =
     "                                destroyed, recovery, the verdict and why (--json, --plot)\n"
     "  capture [--fs ext4] [--size S] [--mount-opts O] -o TRACE -- COMMAND [ARGS...]   (root)\n"
     "                                record a real ext4's writes, flushes and marks while COMMAND runs\n"
-    "                                (`powercut mark NAME` inside COMMAND adds a mark)\n"
+    "  mark NAME                     inside a captured COMMAND: add a mark to the trace\n"
     "  replay TRACE [--scenario S.lua | --preset P] [-n N] [-j J] [--json FILE] ...\n"
     "                                a captured (or imported: dm-log-writes, blkparse, MSR CSV) trace\n"
     "                                through simulated devices; crash images judged by e2fsck\n"

@@ -96,6 +96,10 @@ run $PC replay "$T/trace.blkparse" -n 10 -j 2 --json "$T/bp.json"
 check "blkparse: replay says the crash images are judged by the flush rule only" \
     sh -c "[ $rc = 0 ] && grep -q 'flush rule only' '$T/err' && [ \"\$(awk '\$1 == \"\\\"lost_fsync\\\":\" { print \$2 }' '$T/bp.json')\" = '0,' ]"
 
+run $PC replay "$T/trace.blkparse" -n 7 -j 2 --trials-csv "$T/cuts.csv" --out "$T/bpout" -q
+check "replay --trials-csv: a header and one row per cut; --out writes results.json and results.csv" \
+    sh -c "[ $rc = 0 ] && head -n 1 '$T/cuts.csv' | grep -qx 'case,run,trial,t_s,outcome,reason' && [ \$(wc -l <'$T/cuts.csv') = 8 ] && [ -s '$T/bpout/results.json' ] && [ -s '$T/bpout/results.csv' ]"
+
 cat >"$T/trace.csv" <<'EOC'
 128166372003061629,hm,1,Read,3154132992,24576,5763
 128166372003061729,hm,1,Write,4096,8192,100

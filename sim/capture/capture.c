@@ -27,6 +27,7 @@ typedef struct {
     pid_t    rec_pid, cmd_pid;
     char    *loopdev;
     gboolean mounted, fuse_up;
+    gboolean rec_failed;       /* the recorder exited non-zero: the trace is incomplete */
 } Cap;
 
 static volatile sig_atomic_t interrupted;
@@ -166,14 +167,16 @@ static gboolean cleanup(Cap *c)
     }
     if (c->rec_pid > 0) {
         int st = 0;
-        for (int i = 0; i < 50 && waitpid(c->rec_pid, &st, WNOHANG) == 0; i++)
+        pid_t r = 0;
+        for (int i = 0; i < 50 && (r = waitpid(c->rec_pid, &st, WNOHANG)) == 0; i++)
             g_usleep(100000);
-        if (kill(c->rec_pid, 0) == 0) {
+        if (r == 0) {
             kill(c->rec_pid, SIGKILL);
             waitpid(c->rec_pid, &st, 0);
             fprintf(stderr, "powercut: capture: the recorder did not stop; killed it\n");
             ok = FALSE;
         }
+        c->rec_failed = r != c->rec_pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
         c->rec_pid = 0;
     }
     if (c->image)
@@ -431,6 +434,10 @@ int sim_cmd_capture(int argc, char **argv)
     write_mark(markfile, "command-end");
     if (!cleanup(&c)) {
         g_set_error(&err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "cleanup failed (see above)");
+        goto fail;
+    }
+    if (c.rec_failed) {
+        g_set_error(&err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "the recorder failed: the trace is incomplete");
         goto fail;
     }
     {

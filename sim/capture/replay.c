@@ -33,6 +33,7 @@
 #include "trace.h"
 #include "../cli.h"
 #include "../run.h"
+#include "../cmd-results.h"
 #include "../blk/media.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -314,7 +315,8 @@ static char *clean_output(const char *out, const char *img)
 static int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128; }
 
 /* e2fsck -n output: the first problem that is not a free-count difference
- * (SEMANTICS E7) or an optimisation hint, or NULL. */
+ * (SEMANTICS E7), an optimisation hint, the journal a mount would wipe, or
+ * an inode on the orphan list (a mount completes its deletion), or NULL. */
 static char *first_problem(const char *out)
 {
     g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
@@ -335,6 +337,8 @@ static char *first_problem(const char *out)
         gboolean benign = strstr(msg->str, "count wrong") || strstr(msg->str, "Optimize?") ||
                           strstr(msg->str, "journal has data") || strstr(msg->str, "Run journal anyway") ||
                           strstr(msg->str, "Clear journal?") ||
+                          /* the orphan list is what a mount finishes (ext4_orphan_cleanup) */
+                          strstr(msg->str, "orphaned inode list") ||
                           strstr(msg->str, "could be narrower") || strstr(msg->str, "could be shorter");
         if (!benign) {
             char *p = g_strdup(msg->str);
@@ -627,6 +631,8 @@ static const char *const replay_help =
     "                         and at every instant the media changed): every state is judged\n"
     "      --json FILE|-      results as JSON (DESIGN §3)\n"
     "      --csv FILE|-       one row per case\n"
+    "      --trials-csv FILE|-  every cut: case, run, trial, instant, outcome, reason\n"
+    "  -o, --out DIR          write results.json, results.csv and the plots that apply into DIR\n"
     "  -q, --quiet            no table\n"
     "\n"
     "Outcomes: unmountable (journal replay refused, or e2fsck cannot open the image), corrupt\n"
@@ -661,9 +667,25 @@ static int cmp_cut(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
-/* One case: simulate, cut, judge. NULL with error. */
+static void csv_field(GString *g, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            g_string_append_c(g, '"');
+        g_string_append_c(g, *s);
+    }
+    g_string_append_c(g, '"');
+}
+
+/* One case: simulate, cut, judge; one row per cut into tcsv (nullable).
+ * NULL with error. */
 static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const SimCaseSpec *cs,
-                                  const ReplayOpts *o, const char *workdir, GError **error)
+                                  const ReplayOpts *o, const char *workdir, GString *tcsv, GError **error)
 {
     SimWorld *w = sim_world_new(o->seed, 0);
     SimBlkDev *dev = sim_device_new(w, cs->dev_model, &cs->dev, &cs->raid);
@@ -764,6 +786,15 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         SimRunSummary rs = { .run = 0, .trials = trials, .sim_seconds = sim_time_to_s(t_end),
                              .ops = s.writes, .bytes = s.bytes, .fsyncs = s.flushes };
         rs.notes = g_ptr_array_new();
+        for (guint64 i = 0; tcsv && i < trials; i++) {
+            char ts[32];
+            csv_field(tcsv, cs->name);
+            g_string_append_printf(tcsv, ",0,%" G_GUINT64_FORMAT ",%s,%s,", i,
+                                   g_ascii_formatd(ts, sizeof ts, "%.9f", sim_time_to_s(cut[i])),
+                                   sim_outcome_name(j.out[i]));
+            csv_field(tcsv, j.why[i] ? j.why[i] : "");
+            g_string_append_c(tcsv, '\n');
+        }
         for (guint64 i = 0; i < trials; i++) {
             rs.counts[j.out[i]]++;
             if (j.out[i] != SIM_OUT_CONSISTENT && rs.counts[j.out[i]] <= MAX_NOTES) {
@@ -810,7 +841,8 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
 
 int sim_cmd_replay(int argc, char **argv)
 {
-    const char *scenario = NULL, *preset = NULL, *json = NULL, *csv = NULL, *trace = NULL;
+    const char *scenario = NULL, *preset = NULL, *json = NULL, *csv = NULL, *trace = NULL, *outdir = NULL,
+               *trials_csv = NULL;
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
     GError *err = NULL;
@@ -822,6 +854,8 @@ int sim_cmd_replay(int argc, char **argv)
     g_autoptr(SimResults) res = NULL;
     g_autoptr(GString) js = NULL;
     g_autoptr(GString) cv = NULL;
+    g_autoptr(GString) tcsv = NULL;
+    g_autoptr(GPtrArray) plots = g_ptr_array_new_with_free_func(g_free);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -869,6 +903,10 @@ int sim_cmd_replay(int argc, char **argv)
             json = v;
         else if (!strcmp(a, "--csv"))
             csv = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
+            outdir = v;
+        else if (!strcmp(a, "--trials-csv"))
+            trials_csv = v;
         else if (!strcmp(a, "-n") || !strcmp(a, "--trials")) {
             o.trials = g_ascii_strtoull(v, &end, 10);
             if (end == v || *end || o.trials < 1 || o.trials > 1000000) {
@@ -966,6 +1004,8 @@ int sim_cmd_replay(int argc, char **argv)
                 "(no file-system checker)\n", trace,
                 !k.contents ? "the trace has no contents" : "the file system is not ext4");
     res = sim_results_new(trace, o.seed);
+    if (trials_csv)
+        tcsv = g_string_new("case,run,trial,t_s,outcome,reason\n");
     status = 0;
     for (guint i = 0; i < sc->cases->len && status == 0; i++) {
         SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
@@ -974,7 +1014,7 @@ int sim_cmd_replay(int argc, char **argv)
             sel = sim_case_matches(cs, g_ptr_array_index(cases, c));
         if (!sel)
             continue;
-        SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, &err);
+        SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, tcsv, &err);
         if (!cr) {
             status = err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
             fprintf(stderr, "powercut: replay: %s\n", err->message);
@@ -1002,10 +1042,38 @@ int sim_cmd_replay(int argc, char **argv)
         status = 1;
         goto out;
     }
-    if (!quiet && !(json && !strcmp(json, "-")) && !(csv && !strcmp(csv, "-"))) {
+    if (trials_csv && !sim_write_file_atomic(trials_csv, tcsv->str, tcsv->len, &err)) {
+        fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        status = 1;
+        goto out;
+    }
+    if (outdir) {
+        g_autofree char *jp = g_build_filename(outdir, "results.json", NULL);
+        g_autofree char *cp = g_build_filename(outdir, "results.csv", NULL);
+        if (g_mkdir_with_parents(outdir, 0777) < 0) {
+            fprintf(stderr, "powercut: %s: cannot create directory (%s)\n", outdir, g_strerror(errno));
+            status = 1;
+            goto out;
+        }
+        if (!sim_write_file_atomic(jp, js->str, js->len, &err) || !sim_write_file_atomic(cp, cv->str, cv->len, &err)) {
+            fprintf(stderr, "powercut: %s\n", err->message);
+            g_error_free(err);
+            status = 1;
+            goto out;
+        }
+        status = powercut_plots_after_run(jp, js, outdir, plots);
+    }
+    gboolean stdout_taken = (json && !strcmp(json, "-")) || (csv && !strcmp(csv, "-")) ||
+                            (trials_csv && !strcmp(trials_csv, "-"));
+    if (!quiet && !stdout_taken && status == 0) {
         g_autoptr(GString) t = g_string_new(NULL);
         sim_report_table(res, t);
         fputs(t->str, stdout);
+        if (outdir)
+            printf("wrote %s/results.json and %s/results.csv\n", outdir, outdir);
+        for (guint i = 0; i < plots->len; i++)
+            printf("wrote %s\n", (char *)g_ptr_array_index(plots, i));
     }
 out:
     g_ptr_array_free(sets, TRUE);
