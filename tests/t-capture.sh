@@ -235,6 +235,14 @@ EOS
     grep -q '"replay.checker": "e2fsck"' "$T/off.json"
     check "the JSON says the checker was e2fsck" [ $? = 0 ]
 
+    run cap --keep-image "$T/final.img" -o "$T/keep.trace" -- sh -c 'for i in 1 2 3; do echo $i > f$i; done; dd if=/dev/urandom of=big bs=1k count=100 status=none; rm f2'
+    run $PC replay "$T/keep.trace" --image-out "$T/rebuilt.img" --set device.policy=random
+    check "replay rebuilds the kernel's final image byte for byte from the trace (--keep-image, --image-out)" \
+        sh -c "[ $rc = 0 ] && cmp -s '$T/final.img' '$T/rebuilt.img'"
+    run $PC replay "$T/keep.trace" --image-out "$T/start.img" --image-at 0
+    check "the durable image at 0 s is mkfs's (it differs from the final one)" \
+        sh -c "[ $rc = 0 ] && ! cmp -s '$T/final.img' '$T/start.img' && e2fsck -fn '$T/start.img' >/dev/null 2>&1"
+
     run $PC replay "$T/nobarrier.trace" -n 12 -j 1 --set device.policy=random --json "$T/j1.json" -q
     run $PC replay "$T/nobarrier.trace" -n 12 -j 2 --set device.policy=random --json "$T/j2.json" -q
     check "replay JSON is identical for --jobs 1 and 2" cmp -s "$T/j1.json" "$T/j2.json"

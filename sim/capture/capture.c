@@ -132,8 +132,9 @@ static void kill_group(pid_t pgid)
         kill(-pgid, SIGKILL);
 }
 
-/* Undo what was set up; FALSE (and a line on stderr) for anything left. */
-static gboolean cleanup(Cap *c)
+/* Undo the mounts, the loop device and the recorder; FALSE (and a line on
+ * stderr) for anything left. */
+static gboolean teardown(Cap *c)
 {
     gboolean ok = TRUE;
     if (c->cmd_pid > 0) {
@@ -179,6 +180,11 @@ static gboolean cleanup(Cap *c)
         c->rec_failed = r != c->rec_pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
         c->rec_pid = 0;
     }
+    return ok;
+}
+
+static void remove_files(Cap *c)
+{
     if (c->image)
         unlink(c->image);
     if (c->mnt)
@@ -187,6 +193,13 @@ static gboolean cleanup(Cap *c)
         rmdir(c->fusedir);
     if (c->tmp)
         rmdir(c->tmp);
+}
+
+/* Undo everything that was set up; FALSE for anything left. */
+static gboolean cleanup(Cap *c)
+{
+    gboolean ok = teardown(c);
+    remove_files(c);
     return ok;
 }
 
@@ -216,6 +229,7 @@ static const char *const capture_help =
     "                         lazy_journal_init=0, so no background initialisation writes)\n"
     "  --mount-opts OPTS      mount options, e.g. barrier=0 or data=journal\n"
     "  -o, --output TRACE     the trace file to write\n"
+    "  --keep-image FILE      also keep the final image (after the unmount) as FILE\n"
     "\n"
     "Exit status: 0 ok; 2 bad usage (or not root); 1 a step failed or COMMAND failed (the trace is\n"
     "still written); 130 interrupted (no trace). The mount, the loop device and the recorder are\n"
@@ -223,7 +237,7 @@ static const char *const capture_help =
 
 int sim_cmd_capture(int argc, char **argv)
 {
-    const char *fs = "ext4", *mkfs_opts = NULL, *mount_opts = NULL, *out = NULL;
+    const char *fs = "ext4", *mkfs_opts = NULL, *mount_opts = NULL, *out = NULL, *keep = NULL;
     guint64 size = 64ull << 20;
     int i = 1;
     for (; i < argc; i++) {
@@ -251,6 +265,8 @@ int sim_cmd_capture(int argc, char **argv)
             mount_opts = v;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
             out = v;
+        else if (!strcmp(a, "--keep-image"))
+            keep = v;
         else
             return sim_cli_usage("capture: unknown option '%s' (see: powercut capture --help)", a);
     }
@@ -432,7 +448,7 @@ int sim_cmd_capture(int argc, char **argv)
     if (interrupted)
         goto fail;
     write_mark(markfile, "command-end");
-    if (!cleanup(&c)) {
+    if (!teardown(&c)) {
         g_set_error(&err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "cleanup failed (see above)");
         goto fail;
     }
@@ -440,6 +456,13 @@ int sim_cmd_capture(int argc, char **argv)
         g_set_error(&err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "the recorder failed: the trace is incomplete");
         goto fail;
     }
+    if (keep) {    /* the image as the file system left it: what replaying every write must give */
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        if (!g_file_get_contents(c.image, &data, &len, &err) || !g_file_set_contents(keep, data, (gssize)len, &err))
+            goto fail;
+    }
+    remove_files(&c);
     {
         FILE *f = fopen(c.partial, "ab");
         SimTraceRec end = { .type = SIM_TREC_END };

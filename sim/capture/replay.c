@@ -258,6 +258,7 @@ typedef struct {
     char        **why;
     const char   *workdir;
     const char   *check;          /* --check: the application checker's shell command, or NULL */
+    const char   *image_out;      /* --image-out: materialise the one cut into this file, judge nothing */
     gint8        *app;            /* per sorted cut: 1 the check passed, 0 it failed, -1 not run */
     guint64       image_bytes;
     GError      **errors;         /* per worker */
@@ -488,8 +489,8 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
             require_write(wk, (guint32)f->fua);
         wk->fl++;
     }
-    if (!k->fsck)
-        return TRUE;
+    if (wk->fd < 0)
+        return TRUE;                        /* no image to keep up to date */
     guint8 buf[SIM_TRACE_BLOCK], old[SIM_TRACE_BLOCK];
     GHashTableIter it;
     gpointer key, val;
@@ -561,8 +562,8 @@ static void worker_run(gpointer data, gpointer user)
     Worker *wk = data;
     Judge *j = wk->j;
     GError **err = &j->errors[wk->id];
-    if (j->k->fsck) {
-        wk->img = g_strdup_printf("%s/image.%u", j->workdir, wk->id);
+    if (j->k->fsck || j->image_out) {
+        wk->img = j->image_out ? g_strdup(j->image_out) : g_strdup_printf("%s/image.%u", j->workdir, wk->id);
         wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
         wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
         if (j->check && mkdir(wk->mnt, 0700) != 0) {
@@ -588,6 +589,12 @@ static void worker_run(gpointer data, gpointer user)
             return;
         char *why = NULL;
         SimOutcome o = SIM_OUT_CONSISTENT;
+        if (j->image_out) {
+            if (fsync(wk->fd) != 0)
+                g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+            j->out[c] = o;
+            continue;
+        }
         if (j->k->fsck) {
             o = fsck(wk, &why, &j->app[c], err);
             if (*err)
@@ -627,6 +634,9 @@ static const char *const replay_help =
     "  -s, --seed S           master seed (default 1)\n"
     "  -j, --jobs J           checkers in parallel (default: cores); results identical for any J\n"
     "      --ignore-times     issue each request as soon as the previous completed\n"
+    "      --image-out FILE   judge nothing: write the durable image of the first case at\n"
+    "                         --image-at SECONDS (default: once the drive has destaged\n"
+    "                         everything) to FILE, e.g. to look at it with debugfs\n"
     "      --every-change     instead of sampled cuts, one cut per distinct durable state (at 0\n"
     "                         and at every instant the media changed): every state is judged\n"
     "      --json FILE|-      results as JSON (DESIGN §3)\n"
@@ -646,6 +656,8 @@ typedef struct {
     gboolean ignore_times;
     gboolean every_change;        /* one cut per distinct durable state instead of sampled ones */
     const char *check;            /* application checker (shell command), or NULL */
+    const char *image_out;        /* write the crash image at image_at (s; < 0: the end) here and stop */
+    double      image_at;
 } ReplayOpts;
 
 static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
@@ -716,7 +728,11 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     SimRng *rng = sim_world_rng(w, "cuts");
     guint64 trials = o->trials;
     SimTime *cut;
-    if (o->every_change) {      /* at 0, and just after each instant the media changed */
+    if (o->image_out) {         /* one instant: --image-at, or once the media stopped changing */
+        cut = g_new(SimTime, 1);
+        trials = 1;
+        cut[0] = o->image_at < 0 ? t_end : MIN(sim_time_from_s(o->image_at), t_end);
+    } else if (o->every_change) {      /* at 0, and just after each instant the media changed */
         cut = g_new(SimTime, s.mev->len + 1);
         trials = 0;
         cut[trials++] = 0;
@@ -736,7 +752,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     Judge j = { .k = k, .mev = s.mev, .fdone = s.fdone, .t_end = t_end, .cut = cut, .ncut = trials,
                 .jobs = jobs, .out = g_new0(SimOutcome, trials), .why = g_new0(char *, trials),
                 .workdir = workdir, .image_bytes = tr->hdr.image_bytes, .errors = g_new0(GError *, jobs),
-                .check = o->check, .app = g_new(gint8, trials) };
+                .check = o->check, .app = g_new(gint8, trials), .image_out = o->image_out };
     memset(j.app, -1, trials);
     Worker *wks = g_new0(Worker, jobs);
     GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)jobs, TRUE, NULL);
@@ -755,7 +771,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         g_clear_error(&j.errors[i]);
         if (wks[i].fd >= 0)
             close(wks[i].fd);
-        if (wks[i].img)
+        if (wks[i].img && !o->image_out)
             unlink(wks[i].img);
         if (wks[i].undo)
             unlink(wks[i].undo);
@@ -846,7 +862,7 @@ int sim_cmd_replay(int argc, char **argv)
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
     GError *err = NULL;
-    ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors() };
+    ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors(), .image_at = -1 };
     gboolean quiet = FALSE;
     int status = SIM_EXIT_BAD_INPUT;
     g_autoptr(SimTrace) tr = NULL;
@@ -899,6 +915,15 @@ int sim_cmd_replay(int argc, char **argv)
             g_ptr_array_add(cases, g_strdup(v));
         else if (!strcmp(a, "--check"))
             o.check = v;
+        else if (!strcmp(a, "--image-out"))
+            o.image_out = v;
+        else if (!strcmp(a, "--image-at")) {
+            o.image_at = g_ascii_strtod(v, &end);
+            if (end == v || *end || o.image_at < 0) {
+                sim_cli_usage("--image-at: '%s' is not allowed (seconds, 0 or more)", v);
+                goto out;
+            }
+        }
         else if (!strcmp(a, "--json"))
             json = v;
         else if (!strcmp(a, "--csv"))
@@ -996,6 +1021,13 @@ int sim_cmd_replay(int argc, char **argv)
     }
     Tokens k;
     tokens_build(&k, tr);
+    if (o.image_out && !k.contents) {
+        sim_cli_usage("replay: --image-out: %s has no contents to build an image from", trace);
+        tokens_clear(&k);
+        sim_scenario_free(sc);
+        rmdir(workdir);
+        goto out;
+    }
     if (!quiet && !(tr->hdr.flags & SIM_TRACE_F_FLUSHES))
         fprintf(stderr, "powercut: replay: %s: the %s trace records no flushes: every write is judged as "
                 "unprotected, and lost_fsync cannot occur\n", trace, tr->hdr.source);
@@ -1021,12 +1053,18 @@ int sim_cmd_replay(int argc, char **argv)
             g_clear_error(&err);
             break;
         }
+        if (o.image_out) {       /* the first selected case only */
+            g_autofree char *at = o.image_at < 0 ? g_strdup("the end") : g_strdup_printf("%g s", o.image_at);
+            printf("wrote %s: the durable image of case %s at %s\n", o.image_out, cs->name, at);
+            sim_case_result_free(cr);
+            break;
+        }
         g_ptr_array_add(res->cases, cr);
     }
     tokens_clear(&k);
     sim_scenario_free(sc);
     rmdir(workdir);
-    if (status)
+    if (status || o.image_out)
         goto out;
     js = sim_report_json(res);
     cv = sim_report_csv(res);
