@@ -150,6 +150,7 @@ $PC mark before
 printf 'hello' > f
 python3 -c 'import os; fd = os.open("f", os.O_RDWR); os.fsync(fd)' 2>/dev/null || sync f
 $PC mark after
+$PC mark --promise fsynced
 d=\$(filefrag -v f | awk '/^ *0:/ { sub(/\\.\\..*/, "", \$4); print \$4 * 8 }')
 j=\$(debugfs -R 'stat <8>' "\$dev" 2>/dev/null | awk '/^\\([0-9]/ { n = split(\$0, e, ", "); for (i = 1; i <= n; i++) { r = e[i]; sub(/.*:/, "", r); split(r, a, "-"); printf "%d %d ", a[1] * 8, a[2] * 8 + 7 } }')
 echo "\$d \$j" > "$T/layout"
@@ -172,7 +173,8 @@ seq=$(awk -v lay="$(cat "$T/layout")" '
 if echo "$seq" | grep -Eq '^O*DO*J+FJF$'; then ok "fsync'ed write: data, journal body, flush, commit, flush ($seq)"
 else nok "fsync'ed write: data, journal body, flush, commit, flush" "sequence: $seq" "layout: $(cat "$T/layout")"; fi
 marks=$(awk '$3 == "mark" { printf "%s ", $4 }' "$T/fsync.txt")
-check "marks in order: command-start before after command-end ($marks)" [ "$marks" = "command-start before after command-end " ]
+check "marks in order: command-start before after promise:fsynced command-end ($marks)" \
+    [ "$marks" = "command-start before after promise:fsynced command-end " ]
 check "no leftovers after success" [ -z "$(leftovers)" ]
 
 run cap -o "$T/fail.trace" -- sh -c 'echo x > a; exit 3'
@@ -202,7 +204,7 @@ outcome() { awk -v k="\"$1\":" '$1 == k { v = $2; sub(/,/, "", v); print v; exit
 if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
     run $PC replay "$T/fsync.trace" --every-change -j 2 --json "$T/on.json" -q
     c=$(outcome consistent "$T/on.json"); tr=$(awk '$1 == "\"trials\":" { v = $2; sub(/,/, "", v); print v; exit }' "$T/on.json")
-    if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ]; then
+    if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ] && grep -q '"replay.promise_marks": 1$' "$T/on.json"; then
         ok "barriers on, honest volatile cache: e2fsck finds every one of $tr durable states consistent"
     else nok "barriers on, honest volatile cache: every durable state consistent" "rc=$rc consistent=$c trials=$tr" "$(head -c 600 "$T/err")"; fi
 
@@ -222,9 +224,10 @@ if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
 for i in $(seq 1 12); do
     mkdir -p d$((i % 3))
     dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
+    "$POWERCUT_BIN" mark --promise f$i
 done
 EOS
-    run cap --mount-opts barrier=0 -o "$T/nobarrier.trace" -- sh "$T/many.sh"
+    run cap --mount-opts barrier=0 -o "$T/nobarrier.trace" -- env POWERCUT_BIN="$PC" sh "$T/many.sh"
     check "capture with barrier=0 exits 0" [ "$rc" = 0 ]
     nflush=$($PC show-trace "$T/nobarrier.trace" | awk '$3 == "flush" { n++ } END { print n + 0 }')
     check "barrier=0: the file system sends no flush while the command runs ($nflush in all)" [ "$nflush" -le 1 ]
@@ -232,6 +235,8 @@ EOS
     bad=$(( $(outcome corrupt "$T/off.json") + $(outcome unmountable "$T/off.json") ))
     if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "barrier=0 on a reordering cache: e2fsck finds errors ($bad states)"
     else nok "barrier=0 on a reordering cache: e2fsck finds errors" "rc=$rc corrupt+unmountable=$bad" "$(head -c 600 "$T/err")"; fi
+    lf=$(outcome lost_fsync "$T/off.json")
+    check "barrier=0: fsyncs the application was told of (promise marks) are lost ($lf states)" [ "${lf:-0}" -gt 0 ]
     grep -q '"replay.checker": "e2fsck"' "$T/off.json"
     check "the JSON says the checker was e2fsck" [ $? = 0 ]
 

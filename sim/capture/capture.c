@@ -220,7 +220,9 @@ static const char *const capture_help =
     "with mkfs, served by powercut's FUSE recorder, attached to a loop device with direct I/O and\n"
     "mounted; COMMAND runs in the mount point (also in $POWERCUT_MNT). TRACE gets the image as\n"
     "mkfs left it plus every write (sector, length, contents), cache flush and mark, in order.\n"
-    "Inside COMMAND, `powercut mark NAME` adds a mark. Replay it with `powercut replay TRACE`.\n"
+    "Inside COMMAND, `powercut mark NAME` adds a mark; `powercut mark --promise NAME`, put after\n"
+    "fsync() returned, tells replay that every write logged before it was promised durable.\n"
+    "Replay it with `powercut replay TRACE`.\n"
     "\n"
     "Options:\n"
     "  --fs ext4              file system (only ext4: replay judges with e2fsck)\n"
@@ -507,12 +509,15 @@ fail:
 
 int sim_cmd_mark(int argc, char **argv)
 {
-    if (argc != 2 || !argv[1][0] || strlen(argv[1]) > 255)
-        return sim_cli_usage("mark: expected one NAME of 1 to 255 bytes (powercut mark NAME)");
+    gboolean promise = argc == 3 && !strcmp(argv[1], "--promise");
+    const char *name = argv[argc - 1];
+    if ((argc != 2 && !promise) || !name[0] || name[0] == '-' || strlen(name) > 240)
+        return sim_cli_usage("mark: expected one NAME of 1 to 240 bytes (powercut mark [--promise] NAME)");
     const char *f = g_getenv("POWERCUT_MARK");
     if (!f || !*f)
         return sim_cli_usage("mark: not inside powercut capture ($POWERCUT_MARK is not set)");
-    if (!write_mark(f, argv[1])) {
+    g_autofree char *text = g_strconcat(promise ? SIM_TRACE_PROMISE : "", name, NULL);
+    if (!write_mark(f, text)) {
         fprintf(stderr, "powercut: mark: cannot write %s (%s)\n", f, g_strerror(errno));
         return 1;
     }

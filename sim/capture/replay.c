@@ -153,7 +153,7 @@ typedef struct {
     GArray     *fdone;            /* FlushDone */
     GArray     *wlat, *flat;      /* ms */
     SimTime     t_end;
-    guint64     writes, flushes, bytes;
+    guint64     writes, flushes, bytes, promises;
 } Sim;
 
 static void pump(Sim *s);
@@ -204,6 +204,20 @@ static void pump(Sim *s)
     while (!s->busy && s->idx < s->tr->ops->len) {
         const SimTraceOp *op = &g_array_index(s->tr->ops, SimTraceOp, s->idx);
         if (op->rec.type == SIM_TREC_MARK) {
+            gboolean promise = op->rec.length >= strlen(SIM_TRACE_PROMISE) &&
+                               !memcmp(op->data, SIM_TRACE_PROMISE, strlen(SIM_TRACE_PROMISE));
+            if (promise && s->use_times && (SimTime)op->rec.t_ns > sim_now(s->w)) {
+                if (!s->wake) {
+                    s->wake = TRUE;
+                    sim_schedule_at(s->w, (SimTime)op->rec.t_ns, wake_ev, s, 0);
+                }
+                return;
+            }
+            if (promise) {           /* the application was told: every write before it is durable */
+                FlushDone f = { sim_now(s->w), s->wdone, -1 };
+                g_array_append_val(s->fdone, f);
+                s->promises++;
+            }
             s->idx++;
             continue;
         }
@@ -604,7 +618,7 @@ static void worker_run(gpointer data, gpointer user)
             guint64 b = lost_block(wk);
             if (b != G_MAXUINT64) {
                 o = SIM_OUT_LOST_FSYNC;
-                why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush covered", b);
+                why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", b);
             }
         }
         j->out[c] = o;
@@ -647,7 +661,9 @@ static const char *const replay_help =
     "\n"
     "Outcomes: unmountable (journal replay refused, or e2fsck cannot open the image), corrupt\n"
     "(e2fsck -fn reports a problem other than free counts, SEMANTICS E7), lost_fsync (a block an\n"
-    "acknowledged flush covered does not hold that write), consistent. stale_data is not judged.\n"
+    "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
+    "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
+    "fsync() returned) promises every write logged before it.\n"
     "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck).\n";
 
 typedef struct {
@@ -798,6 +814,8 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
             sim_case_result_add_param(cr, "replay.check", o->check, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.flushes_recorded",
                                   tr->hdr.flags & SIM_TRACE_F_FLUSHES ? "true" : "false", SIM_PV_BOOL);
+        g_autofree char *np = g_strdup_printf("%" G_GUINT64_FORMAT, s.promises);
+        sim_case_result_add_param(cr, "replay.promise_marks", np, SIM_PV_NUMBER);
         SimCaseData *d = sim_case_data_new();
         SimRunSummary rs = { .run = 0, .trials = trials, .sim_seconds = sim_time_to_s(t_end),
                              .ops = s.writes, .bytes = s.bytes, .fsyncs = s.flushes };
@@ -1028,7 +1046,13 @@ int sim_cmd_replay(int argc, char **argv)
         rmdir(workdir);
         goto out;
     }
-    if (!quiet && !(tr->hdr.flags & SIM_TRACE_F_FLUSHES))
+    guint npromise = 0;
+    for (guint i = 0; i < tr->ops->len; i++) {
+        const SimTraceOp *op = &g_array_index(tr->ops, SimTraceOp, i);
+        npromise += op->rec.type == SIM_TREC_MARK && op->rec.length >= strlen(SIM_TRACE_PROMISE) &&
+                    !memcmp(op->data, SIM_TRACE_PROMISE, strlen(SIM_TRACE_PROMISE));
+    }
+    if (!quiet && !(tr->hdr.flags & SIM_TRACE_F_FLUSHES) && !npromise)
         fprintf(stderr, "powercut: replay: %s: the %s trace records no flushes: every write is judged as "
                 "unprotected, and lost_fsync cannot occur\n", trace, tr->hdr.source);
     if (!quiet && !k.fsck)

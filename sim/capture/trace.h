@@ -50,6 +50,11 @@ typedef enum {
 
 enum { SIM_TREC_F_FUA = 1u << 0, SIM_TREC_F_PREFLUSH = 1u << 1 };
 
+/* A mark whose name starts with this (`powercut mark --promise NAME`, put
+ * after fsync() returned) is a promise the application was given: every
+ * write logged before it must survive any later cut (replay's flush rule). */
+#define SIM_TRACE_PROMISE "promise:"
+
 typedef struct {
     guint16 type, flags;
     guint32 nsectors;
