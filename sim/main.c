@@ -5,6 +5,7 @@
 #include "run.h"
 #include "cmd-results.h"
 #include "explain/explain.h"
+#include "capture/capture.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,10 +32,19 @@ static const char *const commands =
     "  explain SCENARIO.lua --case NAME (--trial K [--run R] | --first OUTCOME | --at SECONDS)\n"
     "                                one power cut block by block: where each write was, what the cut\n"
     "                                destroyed, recovery, the verdict and why (--json, --plot)\n"
+    "  capture [--fs ext4] [--size S] [--mount-opts O] -o TRACE -- COMMAND [ARGS...]   (root)\n"
+    "                                record a real ext4's writes, flushes and marks while COMMAND runs\n"
+    "  mark [--promise] NAME         inside a captured COMMAND: add a mark to the trace (--promise:\n"
+    "                                after fsync() returned; replay judges lost fsyncs by it)\n"
+    "  replay TRACE [--scenario S.lua | --preset P] [-n N] [-j J] [--json FILE] ...\n"
+    "                                a captured (or imported: dm-log-writes, blkparse, MSR CSV) trace\n"
+    "                                through simulated devices; crash images judged by e2fsck\n"
+
+    "  show-trace TRACE              the records of a trace, one per line\n"
     "  list [scenarios | presets | params SCENARIO.lua]\n"
     "                                shipped scenarios, device presets (lua/presets.lua) with their\n"
     "                                key parameters, or every parameter a scenario can set\n"
-    "  help [COMMAND]                this text, or a command's options (run, plot, merge)\n"
+    "  help [COMMAND]                this text, or a command's options (run, plot, merge, capture, replay)\n"
     "  --version                     print the version\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or input, 3 a scenario's expectations failed, 1 other failure.\n"
@@ -396,6 +406,10 @@ int main(int argc, char **argv)
             char *a[] = { "powercut explain", "--help", NULL };
             return powercut_cmd_explain(2, a);
         }
+        if (argc >= 3 && (!strcmp(argv[2], "capture") || !strcmp(argv[2], "replay"))) {
+            char *a[] = { argv[2], "--help", NULL };
+            return !strcmp(argv[2], "capture") ? sim_cmd_capture(2, a) : sim_cmd_replay(2, a);
+        }
         if (argc >= 3 && !strcmp(argv[2], "run")) {
             char *a[] = { "powercut run", "--help", NULL };
             return cmd_run(2, a);
@@ -413,5 +427,14 @@ int main(int argc, char **argv)
         return powercut_cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain"))
         return powercut_cmd_explain(argc - 1, argv + 1);
-    die_usage("unknown command '%s' (allowed: run, explain, plot, merge, list, help, --version)", cmd);
+    if (!strcmp(cmd, "capture"))
+        return sim_cmd_capture(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mark"))
+        return sim_cmd_mark(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return sim_cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(cmd, "show-trace"))
+        return sim_cmd_show_trace(argc - 1, argv + 1);
+    die_usage("unknown command '%s' (allowed: run, explain, plot, merge, capture, mark, replay, show-trace, list, "
+              "help, --version)", cmd);
 }

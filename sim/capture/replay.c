@@ -1,0 +1,1144 @@
+/* sim/capture/replay.c - `powercut replay`: a captured (or imported) request
+ * stream through the simulated block layer and device, power cut at sampled
+ * instants, each crash image judged by the real checker (README "Ground
+ * truth from the real kernel", "Replay").
+ *
+ * 1. Simulate once per case: the trace's requests go through blkq (flush
+ *    sequencing) onto the device the case configures (sim/dev factory), in
+ *    trace order, one at a time (queue depth 1: each request is issued once
+ *    the one before it completed, and not before its recorded time). Each
+ *    4 KiB block a write touches gets a token; the media listener records
+ *    every durable change (time, block, token).
+ * 2. Cuts: `trials` instants uniform in [0, end of the stream), from the
+ *    world's "cuts" stream (seeded: same seed, same cuts).
+ * 3. Judge each cut (J worker threads, each owning one working image; the
+ *    cuts are sorted by time and dealt round-robin, so every worker moves
+ *    forward only): bring the image to the cut by writing just the blocks
+ *    whose durable token changed since its previous cut (a block being
+ *    written at the cut is torn: its first sectors new, in proportion to
+ *    the elapsed transfer time - the HDD writes a prefix), then
+ *      e2fsck -E journal_only -z UNDO   (the journal replay a mount does)
+ *      e2fsck -fn                       (the verdict)
+ *      e2undo UNDO                      (back to the crash image)
+ *    Outcome: recovery refused or e2fsck could not open the image ->
+ *    unmountable; e2fsck -fn reports a problem other than free-count
+ *    differences (E7) -> corrupt; else an acknowledged flush lost (a block
+ *    written before a completed flush does not hold that write or a later
+ *    one) -> lost_fsync; else consistent. A trace without contents (some
+ *    imports) or of an unknown file system gets only the flush rule.
+ * Every cut's verdict depends only on its image, so results are identical
+ * for any --jobs.
+ */
+#include "capture.h"
+#include "trace.h"
+#include "../cli.h"
+#include "../run.h"
+#include "../cmd-results.h"
+#include "../blk/media.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SECT_PER_BLOCK (SIM_TRACE_BLOCK / SIM_TRACE_SECTOR)
+#define MAX_NOTES 5
+
+/* ---- tokens: what each 4 KiB block version holds ------------------------ */
+typedef struct {
+    const guint8 *data;      /* the sectors [first, first + n) of this block, or NULL (no contents) */
+    guint8        first, n;
+    SimToken      base;      /* partial block: the version the other sectors come from */
+    guint32       write;     /* index of the write (in trace order) */
+} TokInfo;
+
+typedef struct { SimTime t; guint64 block; SimToken tok; } MediaEv;
+/* From t on, an acknowledgement promises writes [0, nwrites) durable (a
+ * flush, or the PREFLUSH of a write), and write `fua` (a completed FUA
+ * write; -1 for none). */
+typedef struct { SimTime t; guint32 nwrites; gint64 fua; } FlushDone;
+
+typedef struct {
+    const SimTrace *tr;
+    GHashTable *init;        /* block -> const guint8 * (non-zero initial blocks) */
+    GArray     *toks;        /* TokInfo, index = token (0 unused: the initial image) */
+    GArray     *wtok0;       /* per write: its first token (guint32); tokens of a write are consecutive */
+    GArray     *wblock0;     /* per write: its first block (guint64) */
+    gboolean    contents, fsck;
+} Tokens;
+
+static void tokens_build(Tokens *k, const SimTrace *tr)
+{
+    k->tr = tr;
+    k->contents = (tr->hdr.flags & SIM_TRACE_F_CONTENTS) != 0;
+    k->fsck = k->contents && !strcmp(tr->hdr.fs, "ext4");
+    k->init = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < tr->init->len; i++) {
+        const SimTraceOp *op = &g_array_index(tr->init, SimTraceOp, i);
+        for (guint32 b = 0; b < op->rec.nsectors / SECT_PER_BLOCK; b++)
+            g_hash_table_insert(k->init, GSIZE_TO_POINTER((gsize)(op->rec.sector / SECT_PER_BLOCK + b)),
+                                (gpointer)(op->data + (gsize)b * SIM_TRACE_BLOCK));
+    }
+    k->toks = g_array_new(FALSE, TRUE, sizeof(TokInfo));
+    g_array_set_size(k->toks, 1);
+    k->wtok0 = g_array_new(FALSE, FALSE, sizeof(guint32));
+    k->wblock0 = g_array_new(FALSE, FALSE, sizeof(guint64));
+    GHashTable *last = g_hash_table_new(g_direct_hash, g_direct_equal);   /* block -> latest token */
+    guint32 nw = 0;
+    for (guint i = 0; i < tr->ops->len; i++) {
+        const SimTraceOp *op = &g_array_index(tr->ops, SimTraceOp, i);
+        if (op->rec.type != SIM_TREC_WRITE)
+            continue;
+        guint64 s0 = op->rec.sector, s1 = s0 + op->rec.nsectors;
+        guint64 b0 = s0 / SECT_PER_BLOCK, b1 = (s1 - 1) / SECT_PER_BLOCK;
+        guint32 t0 = k->toks->len;
+        g_array_append_val(k->wtok0, t0);
+        g_array_append_val(k->wblock0, b0);
+        for (guint64 b = b0; b <= b1; b++) {
+            guint64 lo = MAX(s0, b * SECT_PER_BLOCK), hi = MIN(s1, (b + 1) * SECT_PER_BLOCK);
+            TokInfo ti = { .first = (guint8)(lo - b * SECT_PER_BLOCK), .n = (guint8)(hi - lo), .write = nw };
+            ti.data = op->data ? op->data + (lo - s0) * SIM_TRACE_SECTOR : NULL;
+            ti.base = GPOINTER_TO_UINT(g_hash_table_lookup(last, GSIZE_TO_POINTER((gsize)b)));
+            g_array_append_val(k->toks, ti);
+            g_hash_table_insert(last, GSIZE_TO_POINTER((gsize)b), GUINT_TO_POINTER(k->toks->len - 1));
+        }
+        nw++;
+    }
+    g_hash_table_destroy(last);
+}
+
+static void tokens_clear(Tokens *k)
+{
+    g_hash_table_destroy(k->init);
+    g_array_free(k->toks, TRUE);
+    g_array_free(k->wtok0, TRUE);
+    g_array_free(k->wblock0, TRUE);
+}
+
+/* The 4 KiB contents of `tok` at `block`. */
+static void render(const Tokens *k, guint64 block, SimToken tok, guint8 *buf)
+{
+    if (tok == 0) {
+        const guint8 *d = g_hash_table_lookup(k->init, GSIZE_TO_POINTER((gsize)block));
+        if (d)
+            memcpy(buf, d, SIM_TRACE_BLOCK);
+        else
+            memset(buf, 0, SIM_TRACE_BLOCK);
+        return;
+    }
+    const TokInfo *ti = &g_array_index(k->toks, TokInfo, tok);
+    if (ti->n < SECT_PER_BLOCK)
+        render(k, block, ti->base, buf);
+    if (ti->data)
+        memcpy(buf + (gsize)ti->first * SIM_TRACE_SECTOR, ti->data, (gsize)ti->n * SIM_TRACE_SECTOR);
+    else    /* no contents: a pattern naming the token */
+        for (guint i = ti->first * SIM_TRACE_SECTOR / 4; i < (ti->first + ti->n) * SIM_TRACE_SECTOR / 4u; i++)
+            ((guint32 *)buf)[i] = tok;
+}
+
+/* ---- 1. the simulation ------------------------------------------------------ */
+typedef struct {
+    SimWorld   *w;
+    SimBlkDev  *dev, *q;
+    const Tokens *k;
+    const SimTrace *tr;
+    gboolean    use_times;
+    guint       idx;              /* next trace op */
+    guint32     wdone;            /* writes completed */
+    guint32     wnext;            /* next write's index */
+    gboolean    busy, wake;
+    GArray     *mev;              /* MediaEv */
+    GArray     *fdone;            /* FlushDone */
+    GArray     *wlat, *flat;      /* ms */
+    SimTime     t_end;
+    guint64     writes, flushes, bytes, promises;
+} Sim;
+
+static void pump(Sim *s);
+
+static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_tok)
+{
+    Sim *s = ud;
+    MediaEv e = { sim_now(s->w), block, new_tok };
+    g_array_append_val(s->mev, e);
+}
+
+static void io_done(SimIo *io, gpointer ctx)
+{
+    Sim *s = ctx;
+    double ms = (double)(io->t_complete - io->t_submit) / 1e6;
+    if (io->op == SIM_IO_FLUSH) {
+        g_array_append_val(s->flat, ms);
+        FlushDone f = { sim_now(s->w), (guint32)io->sub_i, -1 };
+        g_array_append_val(s->fdone, f);
+    } else {
+        g_array_append_val(s->wlat, ms);
+        s->wdone++;
+        if (io->flags & (SIM_IO_FUA | SIM_IO_PREFLUSH)) {
+            /* queue depth 1: a PREFLUSH covered every earlier write (recorded at the
+             * write's completion, later than it happened: never stricter) */
+            FlushDone f = { sim_now(s->w), (io->flags & SIM_IO_PREFLUSH) ? (guint32)io->sub_i : 0,
+                            (io->flags & SIM_IO_FUA) ? io->sub_i : -1 };
+            g_array_append_val(s->fdone, f);
+        }
+    }
+    sim_io_free(io);
+    s->busy = FALSE;
+    s->t_end = sim_now(s->w);
+    pump(s);
+}
+
+static void wake_ev(SimWorld *w, gpointer obj, gint64 arg)
+{
+    Sim *s = obj;
+    s->wake = FALSE;
+    pump(s);
+}
+
+/* Issue the next request once the one before it completed (queue depth 1),
+ * and not before its recorded time. */
+static void pump(Sim *s)
+{
+    while (!s->busy && s->idx < s->tr->ops->len) {
+        const SimTraceOp *op = &g_array_index(s->tr->ops, SimTraceOp, s->idx);
+        if (op->rec.type == SIM_TREC_MARK) {
+            gboolean promise = op->rec.length >= strlen(SIM_TRACE_PROMISE) &&
+                               !memcmp(op->data, SIM_TRACE_PROMISE, strlen(SIM_TRACE_PROMISE));
+            if (promise && s->use_times && (SimTime)op->rec.t_ns > sim_now(s->w)) {
+                if (!s->wake) {
+                    s->wake = TRUE;
+                    sim_schedule_at(s->w, (SimTime)op->rec.t_ns, wake_ev, s, 0);
+                }
+                return;
+            }
+            if (promise) {           /* the application was told: every write before it is durable */
+                FlushDone f = { sim_now(s->w), s->wdone, -1 };
+                g_array_append_val(s->fdone, f);
+                s->promises++;
+            }
+            s->idx++;
+            continue;
+        }
+        if (s->use_times && (SimTime)op->rec.t_ns > sim_now(s->w)) {
+            if (!s->wake) {
+                s->wake = TRUE;
+                sim_schedule_at(s->w, (SimTime)op->rec.t_ns, wake_ev, s, 0);
+            }
+            return;
+        }
+        s->idx++;
+        SimIo *io;
+        if (op->rec.type == SIM_TREC_FLUSH) {
+            io = sim_io_new(SIM_IO_FLUSH, 0, 0);
+            io->sub_i = s->wdone;            /* covers every write completed before it */
+            io->origin = SIM_ORIGIN_FSYNC_FLUSH;
+            s->flushes++;
+        } else {
+            guint64 b0 = g_array_index(s->k->wblock0, guint64, s->wnext);
+            guint32 t0 = g_array_index(s->k->wtok0, guint32, s->wnext);
+            guint64 s1 = op->rec.sector + op->rec.nsectors;
+            guint32 nb = (guint32)((s1 - 1) / SECT_PER_BLOCK - b0 + 1);
+            io = sim_io_new(SIM_IO_WRITE, b0, nb);
+            for (guint32 i = 0; i < nb; i++)
+                io->tokens[i] = t0 + i;
+            if (op->rec.flags & SIM_TREC_F_FUA)
+                io->flags |= SIM_IO_FUA;
+            if (op->rec.flags & SIM_TREC_F_PREFLUSH)
+                io->flags |= SIM_IO_PREFLUSH;
+            io->origin = SIM_ORIGIN_DATA_WRITEBACK;
+            io->sub_i = s->wnext;
+            s->wnext++;
+            s->writes++;
+            s->bytes += (guint64)op->rec.nsectors * SIM_TRACE_SECTOR;
+        }
+        io->done = io_done;
+        io->ctx = s;
+        s->busy = TRUE;
+        sim_blk_submit(s->q, io);
+    }
+}
+
+/* ---- 3. judging a cut ---------------------------------------------------- */
+typedef struct {
+    const Tokens *k;
+    const GArray *mev, *fdone;
+    SimTime       t_end;
+    const SimTime *cut;           /* sorted instants */
+    guint64       ncut;
+    guint         jobs;
+    SimOutcome   *out;            /* per sorted cut */
+    char        **why;
+    const char   *workdir;
+    const char   *check;          /* --check: the application checker's shell command, or NULL */
+    const char   *image_out;      /* --image-out: materialise the one cut into this file, judge nothing */
+    gint8        *app;            /* per sorted cut: 1 the check passed, 0 it failed, -1 not run */
+    guint64       image_bytes;
+    GError      **errors;         /* per worker */
+} Judge;
+
+typedef struct {
+    Judge      *j;
+    guint       id;
+    int         fd;
+    char       *img, *undo, *mnt;
+    GHashTable *cur;              /* block -> durable token now */
+    GHashTable *torn;             /* block -> index in mev of its torn start */
+    GHashTable *req;              /* block -> token an acknowledged flush covers */
+    guint       ev, fl;
+    guint32     req_writes;
+} Worker;
+
+static gboolean spawn(const char *const *argv, int *status, char **output, GError **error)
+{
+    g_autofree char *so = NULL, *se = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &so, &se, status, error))
+        return FALSE;
+    if (output)
+        *output = g_strconcat(so ? so : "", se ? se : "", NULL);
+    return TRUE;
+}
+
+/* e2fsck's output without what names our temporary files (the undo notice,
+ * the image path), so verdicts do not depend on the worker or the folder. */
+static char *clean_output(const char *out, const char *img)
+{
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    GString *g = g_string_new(NULL);
+    for (guint i = 0; lines[i]; i++) {
+        if (strstr(lines[i], "Overwriting existing filesystem") || strstr(lines[i], "e2undo ") ||
+            g_str_has_prefix(g_strstrip(lines[i]), "e2fsck 1."))
+            continue;
+        char *l = lines[i];
+        GString *x = g_string_new(NULL);
+        for (const char *p = l; *p;) {
+            if (g_str_has_prefix(p, img)) {
+                g_string_append(x, "IMAGE");
+                p += strlen(img);
+            } else {
+                g_string_append_c(x, *p++);
+            }
+        }
+        if (x->len)
+            g_string_append_printf(g, "%s%s", g->len ? "\n" : "", x->str);
+        g_string_free(x, TRUE);
+    }
+    return g_string_free(g, FALSE);
+}
+
+static int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128; }
+
+/* e2fsck -n output: the first problem that is not a free-count difference
+ * (SEMANTICS E7), an optimisation hint, the journal a mount would wipe, or
+ * an inode on the orphan list (a mount completes its deletion), or NULL. */
+static char *first_problem(const char *out)
+{
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    GString *msg = g_string_new(NULL);
+    char *found = NULL;
+    for (guint i = 0; lines[i] && !found; i++) {
+        const char *l = lines[i];
+        if (!*l || g_str_has_prefix(l, "Pass ") || g_str_has_prefix(l, "e2fsck ") || strstr(l, "*****")) {
+            g_string_truncate(msg, 0);
+            continue;
+        }
+        if (msg->len)
+            g_string_append_c(msg, ' ');
+        g_string_append(msg, g_strstrip(lines[i]));
+        const char *q = strstr(msg->str, "? no");
+        if (!q && !g_str_has_suffix(msg->str, "IGNORED.") && !strstr(msg->str, "differences:"))
+            continue;
+        gboolean benign = strstr(msg->str, "count wrong") || strstr(msg->str, "Optimize?") ||
+                          strstr(msg->str, "journal has data") || strstr(msg->str, "Run journal anyway") ||
+                          strstr(msg->str, "Clear journal?") ||
+                          /* the orphan list is what a mount finishes (ext4_orphan_cleanup) */
+                          strstr(msg->str, "orphaned inode list") ||
+                          strstr(msg->str, "could be narrower") || strstr(msg->str, "could be shorter");
+        if (!benign) {
+            char *p = g_strdup(msg->str);
+            char *cut = strstr(p, "  ");
+            if (cut && cut != p)
+                *cut = 0;
+            found = p;
+        }
+        g_string_truncate(msg, 0);
+    }
+    g_string_free(msg, TRUE);
+    return found;
+}
+
+static void oneline(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    g_strstrip(s);
+    if (strlen(s) > 400)
+        s[400] = 0;
+}
+
+/* --check: mount the recovered image read-only (no journal: e2fsck has
+ * replayed it) and run the command there. 1 passed, 0 failed (the mount
+ * refused, or the command exited non-zero or was killed). */
+static gint8 app_check(Worker *wk, GError **error)
+{
+    int st = 0;
+    g_autofree char *out = NULL;
+    const char *mo[] = { "mount", "-t", "ext4", "-o", "ro,loop,noload", wk->img, wk->mnt, NULL };
+    if (!spawn(mo, &st, &out, error))
+        return 0;
+    if (exit_code(st) != 0)
+        return 0;
+    g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "IMG_MNT", wk->mnt, TRUE);
+    const char *sh[] = { "/bin/sh", "-c", wk->j->check, NULL };
+    g_autofree char *so = NULL, *se = NULL;
+    gint cst = 0;
+    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &cst, error);
+    const char *um[] = { "umount", wk->mnt, NULL };
+    for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
+        g_autofree char *uo = NULL;
+        if (spawn(um, &st, &uo, NULL) && exit_code(st) == 0)
+            break;
+        g_usleep(100000);
+    }
+    return ran && WIFEXITED(cst) && WEXITSTATUS(cst) == 0;
+}
+
+static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
+{
+    int st = 0;
+    g_autofree char *out = NULL;
+    unlink(wk->undo);
+    const char *jr[] = { "e2fsck", "-p", "-E", "journal_only", "-z", wk->undo, wk->img, NULL };
+    if (!spawn(jr, &st, &out, error))
+        return SIM_OUT_CONSISTENT;
+    SimOutcome o = SIM_OUT_CONSISTENT;
+    int rc = exit_code(st);
+    { char *c = clean_output(out, wk->img); g_free(out); out = c; }
+    /* needs_recovery clear but the journal has data: the kernel's mount
+     * wipes the journal (jbd2_journal_wipe) and goes on, so judge the image
+     * as it is (e2fsck -p stops there instead) */
+    gboolean wiped = rc >= 4 && strstr(out, "needs_recovery flag is clear, but journal has data");
+    if (rc >= 4 && !wiped) {
+        *why = g_strdup_printf("journal replay (e2fsck -E journal_only) exit %d: %s", rc, out);
+        oneline(*why);
+        o = SIM_OUT_UNMOUNTABLE;
+    } else {
+        g_clear_pointer(&out, g_free);
+        const char *ck[] = { "e2fsck", "-fn", wk->img, NULL };
+        if (!spawn(ck, &st, &out, error))
+            return SIM_OUT_CONSISTENT;
+        rc = exit_code(st);
+        { char *c = clean_output(out, wk->img); g_free(out); out = c; }
+        char *p = rc ? first_problem(out) : NULL;
+        if (p) {
+            *why = g_strdup_printf("e2fsck -fn: %s", p);
+            oneline(*why);
+            g_free(p);
+            o = SIM_OUT_CORRUPT;
+        } else if (rc >= 8) {          /* cannot open or read the file system at all */
+            *why = g_strdup_printf("e2fsck -fn exit %d: %s", rc, out);
+            oneline(*why);
+            o = SIM_OUT_UNMOUNTABLE;
+        }
+        if (wk->j->check && o != SIM_OUT_UNMOUNTABLE)
+            *app = app_check(wk, error);
+    }
+    if (g_file_test(wk->undo, G_FILE_TEST_EXISTS)) {
+        g_autofree char *uo = NULL;
+        const char *un[] = { "e2undo", wk->undo, wk->img, NULL };
+        if (!spawn(un, &st, &uo, error))
+            return o;
+        if (exit_code(st) != 0) {
+            oneline(uo);
+            g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "e2undo failed: %s", uo);
+        }
+        unlink(wk->undo);
+    }
+    return o;
+}
+
+static gboolean put_block(Worker *wk, guint64 block, guint8 *buf)
+{
+    return pwrite(wk->fd, buf, SIM_TRACE_BLOCK, (off_t)(block * SIM_TRACE_BLOCK)) == SIM_TRACE_BLOCK;
+}
+
+/* Write w's blocks must hold it (or a later version) from now on. */
+static void require_write(Worker *wk, guint32 w)
+{
+    const Tokens *k = wk->j->k;
+    guint32 t0 = g_array_index(k->wtok0, guint32, w);
+    guint32 t1 = w + 1 < k->wtok0->len ? g_array_index(k->wtok0, guint32, w + 1) : k->toks->len;
+    guint64 b0 = g_array_index(k->wblock0, guint64, w);
+    for (guint32 tok = t0; tok < t1; tok++) {
+        gpointer key = GSIZE_TO_POINTER((gsize)(b0 + tok - t0));
+        if (GPOINTER_TO_UINT(g_hash_table_lookup(wk->req, key)) < tok)
+            g_hash_table_insert(wk->req, key, GUINT_TO_POINTER(tok));
+    }
+}
+
+/* Bring the image and the maps to instant t. */
+static gboolean advance(Worker *wk, SimTime t, GError **error)
+{
+    Judge *j = wk->j;
+    const Tokens *k = j->k;
+    g_autoptr(GHashTable) dirty = g_hash_table_new(g_direct_hash, g_direct_equal);
+    while (wk->ev < j->mev->len && g_array_index(j->mev, MediaEv, wk->ev).t <= t) {
+        const MediaEv *e = &g_array_index(j->mev, MediaEv, wk->ev);
+        gpointer key = GSIZE_TO_POINTER((gsize)e->block);
+        g_hash_table_insert(wk->cur, key, GUINT_TO_POINTER(e->tok));
+        if (sim_token_is_torn(e->tok))
+            g_hash_table_insert(wk->torn, key, GUINT_TO_POINTER(wk->ev));
+        else
+            g_hash_table_remove(wk->torn, key);
+        g_hash_table_add(dirty, key);
+        wk->ev++;
+    }
+    while (wk->fl < j->fdone->len && g_array_index(j->fdone, FlushDone, wk->fl).t <= t) {
+        const FlushDone *f = &g_array_index(j->fdone, FlushDone, wk->fl);
+        for (; wk->req_writes < f->nwrites; wk->req_writes++)
+            require_write(wk, wk->req_writes);
+        if (f->fua >= 0)
+            require_write(wk, (guint32)f->fua);
+        wk->fl++;
+    }
+    if (wk->fd < 0)
+        return TRUE;                        /* no image to keep up to date */
+    guint8 buf[SIM_TRACE_BLOCK], old[SIM_TRACE_BLOCK];
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, dirty);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        guint64 b = GPOINTER_TO_SIZE(key);
+        if (g_hash_table_contains(wk->torn, key))
+            continue;                       /* rendered below */
+        render(k, b, GPOINTER_TO_UINT(g_hash_table_lookup(wk->cur, key)), buf);
+        if (!put_block(wk, b, buf))
+            goto io;
+    }
+    /* torn blocks: the first sectors of the new version, in proportion to the
+     * transfer time elapsed at t; the rest still the version beneath */
+    g_hash_table_iter_init(&it, wk->torn);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        guint64 b = GPOINTER_TO_SIZE(key);
+        guint i = GPOINTER_TO_UINT(val);
+        const MediaEv *e = &g_array_index(j->mev, MediaEv, i);
+        SimTime t1 = j->t_end;
+        for (guint n = i + 1; n < j->mev->len; n++)
+            if (g_array_index(j->mev, MediaEv, n).block == b) {
+                t1 = g_array_index(j->mev, MediaEv, n).t;
+                break;
+            }
+        SimToken beneath = 0;
+        for (guint n = i; n-- > 0;)
+            if (g_array_index(j->mev, MediaEv, n).block == b) {
+                beneath = g_array_index(j->mev, MediaEv, n).tok;
+                break;
+            }
+        guint landed = t1 > e->t ? (guint)((t - e->t) * SECT_PER_BLOCK / (t1 - e->t)) : 0;
+        landed = MIN(landed, SECT_PER_BLOCK - 1);
+        render(k, b, sim_token_base(beneath), old);
+        render(k, b, sim_token_base(e->tok), buf);
+        memcpy(buf + (gsize)landed * SIM_TRACE_SECTOR, old + (gsize)landed * SIM_TRACE_SECTOR,
+               (SECT_PER_BLOCK - landed) * SIM_TRACE_SECTOR);
+        if (!put_block(wk, b, buf))
+            goto io;
+    }
+    return TRUE;
+io:
+    g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+    return FALSE;
+}
+
+/* A block an acknowledged flush covered that holds neither that write nor a
+ * later one: the lowest such block, or G_MAXUINT64. */
+static guint64 lost_block(Worker *wk)
+{
+    guint64 lost = G_MAXUINT64;
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, wk->req);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        SimToken need = GPOINTER_TO_UINT(val);
+        SimToken have = GPOINTER_TO_UINT(g_hash_table_lookup(wk->cur, key));
+        /* tokens grow in trace order: a later write of the block supersedes the
+         * covered one; a torn block holds it only if a later write is tearing it */
+        gboolean ok = sim_token_is_torn(have) ? sim_token_base(have) > need : have >= need;
+        if (!ok && GPOINTER_TO_SIZE(key) < lost)
+            lost = GPOINTER_TO_SIZE(key);
+    }
+    return lost;
+}
+
+static void worker_run(gpointer data, gpointer user)
+{
+    Worker *wk = data;
+    Judge *j = wk->j;
+    GError **err = &j->errors[wk->id];
+    if (j->k->fsck || j->image_out) {
+        wk->img = j->image_out ? g_strdup(j->image_out) : g_strdup_printf("%s/image.%u", j->workdir, wk->id);
+        wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
+        wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
+        if (j->check && mkdir(wk->mnt, 0700) != 0) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->mnt, g_strerror(errno));
+            return;
+        }
+        wk->fd = open(wk->img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (wk->fd < 0 || ftruncate(wk->fd, (off_t)j->image_bytes) != 0) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->img, g_strerror(errno));
+            return;
+        }
+        GHashTableIter it;
+        gpointer key, val;
+        g_hash_table_iter_init(&it, j->k->init);
+        while (g_hash_table_iter_next(&it, &key, &val))
+            if (pwrite(wk->fd, val, SIM_TRACE_BLOCK, (off_t)(GPOINTER_TO_SIZE(key) * SIM_TRACE_BLOCK)) != SIM_TRACE_BLOCK) {
+                g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write", wk->img);
+                return;
+            }
+    }
+    for (guint64 c = wk->id; c < j->ncut; c += j->jobs) {
+        if (!advance(wk, j->cut[c], err))
+            return;
+        char *why = NULL;
+        SimOutcome o = SIM_OUT_CONSISTENT;
+        if (j->image_out) {
+            if (fsync(wk->fd) != 0)
+                g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+            j->out[c] = o;
+            continue;
+        }
+        if (j->k->fsck) {
+            o = fsck(wk, &why, &j->app[c], err);
+            if (*err)
+                return;
+        }
+        if (o == SIM_OUT_CONSISTENT) {
+            guint64 b = lost_block(wk);
+            if (b != G_MAXUINT64) {
+                o = SIM_OUT_LOST_FSYNC;
+                why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", b);
+            }
+        }
+        j->out[c] = o;
+        j->why[c] = why;
+    }
+}
+
+/* ---- the command ------------------------------------------------------------ */
+static const char *const replay_help =
+    "Usage: powercut replay TRACE [--scenario S.lua | --preset P] [OPTIONS]\n"
+    "\n"
+    "Feed a trace (powercut capture's, or an imported dm-log-writes log, blkparse text or\n"
+    "MSR-Cambridge CSV) through the simulated block layer and device of each case, cut power at\n"
+    "sampled instants and judge each crash image with the real checker: for ext4, journal replay\n"
+    "(e2fsck -E journal_only) then e2fsck -fn. Results have the shape of `powercut run`'s.\n"
+    "\n"
+    "Options:\n"
+    "  --scenario S.lua       the device of each of its cases (its workload is not used)\n"
+    "  --preset P             one case: the device preset P of lua/presets.lua\n"
+    "  -D, --set NAME=VALUE   override a parameter (device.cache_mb=0, device.policy=random, ...)\n"
+    "      --case NAME        only this case (repeatable)\n"
+    "      --check 'CMD'      (root) also run CMD (sh -c) on a read-only mount of each recovered\n"
+    "                         image, in $IMG_MNT; counted in \"app\": passed as new, failed as\n"
+    "                         inconsistent (e.g. --check 'sqlite3 $IMG_MNT/db \"PRAGMA integrity_check\"\n"
+    "                         | grep -qx ok')\n"
+    "  -n, --trials N         sampled power cuts per case (default 20: each is an fsck)\n"
+    "  -s, --seed S           master seed (default 1)\n"
+    "  -j, --jobs J           checkers in parallel (default: cores); results identical for any J\n"
+    "      --ignore-times     issue each request as soon as the previous completed\n"
+    "      --image-out FILE   judge nothing: write the durable image of the first case at\n"
+    "                         --image-at SECONDS (default: once the drive has destaged\n"
+    "                         everything) to FILE, e.g. to look at it with debugfs\n"
+    "      --every-change     instead of sampled cuts, one cut per distinct durable state (at 0\n"
+    "                         and at every instant the media changed): every state is judged\n"
+    "      --json FILE|-      results as JSON (DESIGN §3)\n"
+    "      --csv FILE|-       one row per case\n"
+    "      --trials-csv FILE|-  every cut: case, run, trial, instant, outcome, reason\n"
+    "  -o, --out DIR          write results.json, results.csv and the plots that apply into DIR\n"
+    "  -q, --quiet            no table\n"
+    "\n"
+    "Outcomes: unmountable (journal replay refused, or e2fsck cannot open the image), corrupt\n"
+    "(e2fsck -fn reports a problem other than free counts, SEMANTICS E7), lost_fsync (a block an\n"
+    "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
+    "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
+    "fsync() returned) promises every write logged before it.\n"
+    "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck).\n";
+
+typedef struct {
+    guint64 trials, seed;
+    guint   jobs;
+    gboolean ignore_times;
+    gboolean every_change;        /* one cut per distinct durable state instead of sampled ones */
+    const char *check;            /* application checker (shell command), or NULL */
+    const char *image_out;        /* write the crash image at image_at (s; < 0: the end) here and stop */
+    double      image_at;
+} ReplayOpts;
+
+static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
+{
+    for (guint i = 0; i < s->n; i++) {
+        const SimParam *p = &s->params[i];
+        g_autofree char *v = sim_params_value_str(p, cfg);
+        g_autofree char *key = g_strdup_printf("%s.%s", prefix, p->name);
+        SimParamValueKind kind = p->type == SIM_PT_BOOL                             ? SIM_PV_BOOL
+                                 : p->type == SIM_PT_INT || p->type == SIM_PT_DOUBLE ? SIM_PV_NUMBER
+                                                                                      : SIM_PV_STRING;
+        sim_case_result_add_param(cr, key, v, kind);
+    }
+}
+
+static int cmp_cut(gconstpointer a, gconstpointer b)
+{
+    SimTime x = *(const SimTime *)a, y = *(const SimTime *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void csv_field(GString *g, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            g_string_append_c(g, '"');
+        g_string_append_c(g, *s);
+    }
+    g_string_append_c(g, '"');
+}
+
+/* One case: simulate, cut, judge; one row per cut into tcsv (nullable).
+ * NULL with error. */
+static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const SimCaseSpec *cs,
+                                  const ReplayOpts *o, const char *workdir, GString *tcsv, GError **error)
+{
+    SimWorld *w = sim_world_new(o->seed, 0);
+    SimBlkDev *dev = sim_device_new(w, cs->dev_model, &cs->dev, &cs->raid);
+    SimCaseResult *cr = NULL;
+    guint64 nblocks = tr->hdr.image_bytes / SIM_TRACE_BLOCK;
+    if (dev->nblocks < nblocks) {
+        g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_INPUT,
+                    "case %s: the device has %" G_GUINT64_FORMAT " blocks, the trace needs %" G_GUINT64_FORMAT,
+                    cs->name, dev->nblocks, nblocks);
+        sim_blkdev_free(dev);
+        sim_world_free(w);
+        return NULL;
+    }
+    SimBlkDev *q = sim_blkq_new(w, dev);
+    Sim s = { .w = w, .dev = dev, .q = q, .k = k, .tr = tr,
+              .use_times = !o->ignore_times && (tr->hdr.flags & SIM_TRACE_F_TIMES),
+              .mev = g_array_new(FALSE, FALSE, sizeof(MediaEv)), .fdone = g_array_new(FALSE, FALSE, sizeof(FlushDone)),
+              .wlat = g_array_new(FALSE, FALSE, sizeof(double)), .flat = g_array_new(FALSE, FALSE, sizeof(double)) };
+    sim_media_set_listener(dev->media, on_media, &s);
+    pump(&s);
+    sim_world_run(w, SIM_TIME_MAX);       /* the stream, then the drive destaging what it holds */
+    g_assert(!s.busy && s.idx >= tr->ops->len);
+    /* cuts fall anywhere until the media stops changing */
+    SimTime t_end = MAX(s.t_end, 1);
+    if (s.mev->len)
+        t_end = MAX(t_end, g_array_index(s.mev, MediaEv, s.mev->len - 1).t + 1);
+    /* 2. cuts */
+    SimRng *rng = sim_world_rng(w, "cuts");
+    guint64 trials = o->trials;
+    SimTime *cut;
+    if (o->image_out) {         /* one instant: --image-at, or once the media stopped changing */
+        cut = g_new(SimTime, 1);
+        trials = 1;
+        cut[0] = o->image_at < 0 ? t_end : MIN(sim_time_from_s(o->image_at), t_end);
+    } else if (o->every_change) {      /* at 0, and just after each instant the media changed */
+        cut = g_new(SimTime, s.mev->len + 1);
+        trials = 0;
+        cut[trials++] = 0;
+        for (guint i = 0; i < s.mev->len; i++) {
+            SimTime t = g_array_index(s.mev, MediaEv, i).t;
+            if (t != cut[trials - 1])
+                cut[trials++] = t;
+        }
+    } else {
+        cut = g_new(SimTime, trials);
+        for (guint64 i = 0; i < trials; i++)
+            cut[i] = (SimTime)sim_rng_below(rng, (guint64)t_end);
+        qsort(cut, trials, sizeof *cut, cmp_cut);
+    }
+    /* 3. judge */
+    guint jobs = (guint)MIN((guint64)o->jobs, MAX(trials, 1));
+    Judge j = { .k = k, .mev = s.mev, .fdone = s.fdone, .t_end = t_end, .cut = cut, .ncut = trials,
+                .jobs = jobs, .out = g_new0(SimOutcome, trials), .why = g_new0(char *, trials),
+                .workdir = workdir, .image_bytes = tr->hdr.image_bytes, .errors = g_new0(GError *, jobs),
+                .check = o->check, .app = g_new(gint8, trials), .image_out = o->image_out };
+    memset(j.app, -1, trials);
+    Worker *wks = g_new0(Worker, jobs);
+    GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)jobs, TRUE, NULL);
+    for (guint i = 0; i < jobs; i++) {
+        wks[i] = (Worker){ .j = &j, .id = i, .fd = -1,
+                           .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
+                           .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
+                           .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+        g_thread_pool_push(pool, &wks[i], NULL);
+    }
+    g_thread_pool_free(pool, FALSE, TRUE);
+    GError *first = NULL;
+    for (guint i = 0; i < jobs; i++) {
+        if (j.errors[i] && !first)
+            first = g_error_copy(j.errors[i]);
+        g_clear_error(&j.errors[i]);
+        if (wks[i].fd >= 0)
+            close(wks[i].fd);
+        if (wks[i].img && !o->image_out)
+            unlink(wks[i].img);
+        if (wks[i].undo)
+            unlink(wks[i].undo);
+        if (wks[i].mnt)
+            rmdir(wks[i].mnt);
+        g_free(wks[i].mnt);
+        g_free(wks[i].img);
+        g_free(wks[i].undo);
+        g_hash_table_destroy(wks[i].cur);
+        g_hash_table_destroy(wks[i].torn);
+        g_hash_table_destroy(wks[i].req);
+    }
+    if (first) {
+        g_propagate_error(error, first);
+    } else {
+        cr = sim_case_result_new(cs->name, 1);
+        echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
+        if (cs->dev_model == SIM_DEV_RAID)
+            echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
+        sim_case_result_add_param(cr, "replay.source", tr->hdr.source, SIM_PV_STRING);
+        sim_case_result_add_param(cr, "replay.fs", tr->hdr.fs[0] ? tr->hdr.fs : "unknown", SIM_PV_STRING);
+        sim_case_result_add_param(cr, "replay.checker", k->fsck ? "e2fsck" : "flush-rule", SIM_PV_STRING);
+        if (o->check)
+            sim_case_result_add_param(cr, "replay.check", o->check, SIM_PV_STRING);
+        sim_case_result_add_param(cr, "replay.flushes_recorded",
+                                  tr->hdr.flags & SIM_TRACE_F_FLUSHES ? "true" : "false", SIM_PV_BOOL);
+        g_autofree char *np = g_strdup_printf("%" G_GUINT64_FORMAT, s.promises);
+        sim_case_result_add_param(cr, "replay.promise_marks", np, SIM_PV_NUMBER);
+        SimCaseData *d = sim_case_data_new();
+        SimRunSummary rs = { .run = 0, .trials = trials, .sim_seconds = sim_time_to_s(t_end),
+                             .ops = s.writes, .bytes = s.bytes, .fsyncs = s.flushes };
+        rs.notes = g_ptr_array_new();
+        for (guint64 i = 0; tcsv && i < trials; i++) {
+            char ts[32];
+            csv_field(tcsv, cs->name);
+            g_string_append_printf(tcsv, ",0,%" G_GUINT64_FORMAT ",%s,%s,", i,
+                                   g_ascii_formatd(ts, sizeof ts, "%.9f", sim_time_to_s(cut[i])),
+                                   sim_outcome_name(j.out[i]));
+            csv_field(tcsv, j.why[i] ? j.why[i] : "");
+            g_string_append_c(tcsv, '\n');
+        }
+        for (guint64 i = 0; i < trials; i++) {
+            rs.counts[j.out[i]]++;
+            if (j.out[i] != SIM_OUT_CONSISTENT && rs.counts[j.out[i]] <= MAX_NOTES) {
+                SimTrialNote *n = g_new0(SimTrialNote, 1);
+                n->run = 0;
+                n->trial = i;
+                n->t = cut[i];
+                n->outcome = j.out[i];
+                n->reason = g_strdup(j.why[i]);
+                g_ptr_array_add(rs.notes, n);
+            }
+        }
+        if (o->check) {      /* "app": the check cannot tell old from new: passes count as new */
+            rs.has_app = TRUE;
+            for (guint64 i = 0; i < trials; i++)
+                if (j.app[i] >= 0)
+                    rs.app[j.app[i] ? 1 : 2]++;
+        }
+        rs.pinc = trials ? (double)(rs.counts[SIM_OUT_CORRUPT] + rs.counts[SIM_OUT_UNMOUNTABLE]) / trials : 0;
+        if (dev->ops->get_stats)
+            dev->ops->get_stats(dev, &rs.dev);
+        sim_case_data_add_run(d, &rs);
+        sim_lat_hist_add_ms(d->op_hist, (const double *)s.wlat->data, s.wlat->len);
+        sim_lat_hist_add_ms(d->fsync_hist, (const double *)s.flat->data, s.flat->len);
+        sim_case_result_aggregate(cr, d);
+    }
+    for (guint64 i = 0; i < trials; i++)
+        g_free(j.why[i]);
+    g_free(j.why);
+    g_free(j.app);
+    g_free(j.out);
+    g_free(j.errors);
+    g_free(wks);
+    g_free(cut);
+    g_array_free(s.mev, TRUE);
+    g_array_free(s.fdone, TRUE);
+    g_array_free(s.wlat, TRUE);
+    g_array_free(s.flat, TRUE);
+    sim_blkdev_free(q);
+    sim_blkdev_free(dev);
+    sim_world_free(w);
+    return cr;
+}
+
+int sim_cmd_replay(int argc, char **argv)
+{
+    const char *scenario = NULL, *preset = NULL, *json = NULL, *csv = NULL, *trace = NULL, *outdir = NULL,
+               *trials_csv = NULL;
+    GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
+    GError *err = NULL;
+    ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors(), .image_at = -1 };
+    gboolean quiet = FALSE;
+    int status = SIM_EXIT_BAD_INPUT;
+    g_autoptr(SimTrace) tr = NULL;
+    g_autofree char *workdir = NULL, *scpath = NULL;
+    g_autoptr(SimResults) res = NULL;
+    g_autoptr(GString) js = NULL;
+    g_autoptr(GString) cv = NULL;
+    g_autoptr(GString) tcsv = NULL;
+    g_autoptr(GPtrArray) plots = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(replay_help, stdout);
+            status = 0;
+            goto out;
+        }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = TRUE;
+            continue;
+        }
+        if (!strcmp(a, "--ignore-times")) {
+            o.ignore_times = TRUE;
+            continue;
+        }
+        if (!strcmp(a, "--every-change")) {
+            o.every_change = TRUE;
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (trace) {
+                sim_cli_usage("replay: unexpected argument '%s' (one TRACE)", a);
+                goto out;
+            }
+            trace = a;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            sim_cli_usage("replay: %s needs a value (see: powercut replay --help)", a);
+            goto out;
+        }
+        const char *v = argv[++i];
+        char *end = NULL;
+        if (!strcmp(a, "--scenario"))
+            scenario = v;
+        else if (!strcmp(a, "--preset"))
+            preset = v;
+        else if (!strcmp(a, "-D") || !strcmp(a, "--set"))
+            g_ptr_array_add(sets, g_strdup(v));
+        else if (!strcmp(a, "--case"))
+            g_ptr_array_add(cases, g_strdup(v));
+        else if (!strcmp(a, "--check"))
+            o.check = v;
+        else if (!strcmp(a, "--image-out"))
+            o.image_out = v;
+        else if (!strcmp(a, "--image-at")) {
+            o.image_at = g_ascii_strtod(v, &end);
+            if (end == v || *end || o.image_at < 0) {
+                sim_cli_usage("--image-at: '%s' is not allowed (seconds, 0 or more)", v);
+                goto out;
+            }
+        }
+        else if (!strcmp(a, "--json"))
+            json = v;
+        else if (!strcmp(a, "--csv"))
+            csv = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
+            outdir = v;
+        else if (!strcmp(a, "--trials-csv"))
+            trials_csv = v;
+        else if (!strcmp(a, "-n") || !strcmp(a, "--trials")) {
+            o.trials = g_ascii_strtoull(v, &end, 10);
+            if (end == v || *end || o.trials < 1 || o.trials > 1000000) {
+                sim_cli_usage("--trials: '%s' is not allowed (1 to 1000000)", v);
+                goto out;
+            }
+        } else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) {
+            o.seed = g_ascii_strtoull(v, &end, 10);
+            if (end == v || *end) {
+                sim_cli_usage("--seed: '%s' is not allowed (0 or more)", v);
+                goto out;
+            }
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+            guint64 jj = g_ascii_strtoull(v, &end, 10);
+            if (end == v || *end || jj > 1024) {
+                sim_cli_usage("--jobs: '%s' is not allowed (1 to 1024, or 0 for every core)", v);
+                goto out;
+            }
+            o.jobs = jj ? (guint)jj : g_get_num_processors();
+        } else {
+            sim_cli_usage("replay: unknown option '%s' (see: powercut replay --help)", a);
+            goto out;
+        }
+    }
+    if (!trace) {
+        sim_cli_usage("replay: missing TRACE (see: powercut replay --help)");
+        goto out;
+    }
+    if (o.check && geteuid() != 0) {
+        sim_cli_usage("replay: --check needs root (it mounts each recovered image read-only)");
+        goto out;
+    }
+    if (scenario && preset) {
+        sim_cli_usage("replay: --scenario and --preset exclude each other");
+        goto out;
+    }
+    tr = sim_trace_load(trace, &err);
+    if (!tr) {
+        status = err->code == SIM_TRACE_ERROR_IO ? 1 : SIM_EXIT_BAD_INPUT;
+        fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        goto out;
+    }
+    workdir = g_dir_make_tmp("powercut-replay-XXXXXX", &err);
+    if (!workdir) {
+        fprintf(stderr, "powercut: replay: %s\n", err->message);
+        g_error_free(err);
+        status = 1;
+        goto out;
+    }
+    /* the cases: a scenario's, a preset's, or the default drive */
+    if (!scenario) {
+        scpath = g_build_filename(workdir, "replay.lua", NULL);
+        g_autofree char *text = preset ? g_strdup_printf("local presets = require \"presets\"\n"
+                                                         "return { device = presets.%s {} }\n", preset)
+                                       : g_strdup("return {}\n");
+        if (preset && !g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", preset, 0, 0)) {
+            sim_cli_usage("--preset: '%s' is not a preset name (see: powercut list presets)", preset);
+            rmdir(workdir);
+            goto out;
+        }
+        g_file_set_contents(scpath, text, -1, NULL);
+    }
+    g_ptr_array_add(sets, NULL);
+    SimScenario *sc = sim_scenario_load(scenario ? scenario : scpath, (const char *const *)sets->pdata, o.seed, &err);
+    if (scpath)
+        unlink(scpath);
+    if (!sc) {
+        if (preset)
+            fprintf(stderr, "powercut: --preset %s: %s\n", preset, err->message);
+        else
+            fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        rmdir(workdir);
+        goto out;
+    }
+    for (guint c = 0; c < cases->len; c++) {
+        gboolean found = FALSE;
+        for (guint i = 0; i < sc->cases->len && !found; i++)
+            found = sim_case_matches(g_ptr_array_index(sc->cases, i), g_ptr_array_index(cases, c));
+        if (!found) {
+            sim_cli_usage("replay: no case named '%s'", (char *)g_ptr_array_index(cases, c));
+            sim_scenario_free(sc);
+            rmdir(workdir);
+            goto out;
+        }
+    }
+    Tokens k;
+    tokens_build(&k, tr);
+    if (o.image_out && !k.contents) {
+        sim_cli_usage("replay: --image-out: %s has no contents to build an image from", trace);
+        tokens_clear(&k);
+        sim_scenario_free(sc);
+        rmdir(workdir);
+        goto out;
+    }
+    guint npromise = 0;
+    for (guint i = 0; i < tr->ops->len; i++) {
+        const SimTraceOp *op = &g_array_index(tr->ops, SimTraceOp, i);
+        npromise += op->rec.type == SIM_TREC_MARK && op->rec.length >= strlen(SIM_TRACE_PROMISE) &&
+                    !memcmp(op->data, SIM_TRACE_PROMISE, strlen(SIM_TRACE_PROMISE));
+    }
+    if (!quiet && !(tr->hdr.flags & SIM_TRACE_F_FLUSHES) && !npromise)
+        fprintf(stderr, "powercut: replay: %s: the %s trace records no flushes: every write is judged as "
+                "unprotected, and lost_fsync cannot occur\n", trace, tr->hdr.source);
+    if (!quiet && !k.fsck)
+        fprintf(stderr, "powercut: replay: %s: %s: crash images are judged by the flush rule only "
+                "(no file-system checker)\n", trace,
+                !k.contents ? "the trace has no contents" : "the file system is not ext4");
+    res = sim_results_new(trace, o.seed);
+    if (trials_csv)
+        tcsv = g_string_new("case,run,trial,t_s,outcome,reason\n");
+    status = 0;
+    for (guint i = 0; i < sc->cases->len && status == 0; i++) {
+        SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
+        gboolean sel = cases->len == 0;
+        for (guint c = 0; c < cases->len && !sel; c++)
+            sel = sim_case_matches(cs, g_ptr_array_index(cases, c));
+        if (!sel)
+            continue;
+        SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, tcsv, &err);
+        if (!cr) {
+            status = err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
+            fprintf(stderr, "powercut: replay: %s\n", err->message);
+            g_clear_error(&err);
+            break;
+        }
+        if (o.image_out) {       /* the first selected case only */
+            g_autofree char *at = o.image_at < 0 ? g_strdup("the end") : g_strdup_printf("%g s", o.image_at);
+            printf("wrote %s: the durable image of case %s at %s\n", o.image_out, cs->name, at);
+            sim_case_result_free(cr);
+            break;
+        }
+        g_ptr_array_add(res->cases, cr);
+    }
+    tokens_clear(&k);
+    sim_scenario_free(sc);
+    rmdir(workdir);
+    if (status || o.image_out)
+        goto out;
+    js = sim_report_json(res);
+    cv = sim_report_csv(res);
+    if (json && !sim_write_file_atomic(json, js->str, js->len, &err)) {
+        fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        status = 1;
+        goto out;
+    }
+    if (csv && !sim_write_file_atomic(csv, cv->str, cv->len, &err)) {
+        fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        status = 1;
+        goto out;
+    }
+    if (trials_csv && !sim_write_file_atomic(trials_csv, tcsv->str, tcsv->len, &err)) {
+        fprintf(stderr, "powercut: %s\n", err->message);
+        g_error_free(err);
+        status = 1;
+        goto out;
+    }
+    if (outdir) {
+        g_autofree char *jp = g_build_filename(outdir, "results.json", NULL);
+        g_autofree char *cp = g_build_filename(outdir, "results.csv", NULL);
+        if (g_mkdir_with_parents(outdir, 0777) < 0) {
+            fprintf(stderr, "powercut: %s: cannot create directory (%s)\n", outdir, g_strerror(errno));
+            status = 1;
+            goto out;
+        }
+        if (!sim_write_file_atomic(jp, js->str, js->len, &err) || !sim_write_file_atomic(cp, cv->str, cv->len, &err)) {
+            fprintf(stderr, "powercut: %s\n", err->message);
+            g_error_free(err);
+            status = 1;
+            goto out;
+        }
+        status = powercut_plots_after_run(jp, js, outdir, plots);
+    }
+    gboolean stdout_taken = (json && !strcmp(json, "-")) || (csv && !strcmp(csv, "-")) ||
+                            (trials_csv && !strcmp(trials_csv, "-"));
+    if (!quiet && !stdout_taken && status == 0) {
+        g_autoptr(GString) t = g_string_new(NULL);
+        sim_report_table(res, t);
+        fputs(t->str, stdout);
+        if (outdir)
+            printf("wrote %s/results.json and %s/results.csv\n", outdir, outdir);
+        for (guint i = 0; i < plots->len; i++)
+            printf("wrote %s\n", (char *)g_ptr_array_index(plots, i));
+    }
+out:
+    g_ptr_array_free(sets, TRUE);
+    g_ptr_array_free(cases, TRUE);
+    return status;
+}

@@ -1,0 +1,261 @@
+#!/bin/sh
+# tests/t-capture.sh - powercut capture / mark / show-trace against a real ext4
+# (README "Capture and replay"). POSIX sh, TAP output. Run from the repository
+# root with ./powercut built:  prove -f --exec '' tests/t-capture.sh
+# The tests that need root, /dev/fuse, a loop device or mkfs.ext4 print a TAP
+# skip with the reason where these are missing. Images are 32 MiB.
+
+PC=${POWERCUT:-./powercut}
+T=$(mktemp -d "${TMPDIR:-/tmp}/t-capture.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+PATH=$PATH:/usr/sbin:/sbin
+
+n=0
+nfail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() {
+    n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $1"; shift
+    for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+}
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else nok "$d" "failed: $*"; fi; }
+run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+[ -x "$PC" ] || { echo "1..0 # SKIP $PC not built"; exit 0; }
+cp "$PC" "$T/powercut" && PC=$T/powercut
+
+# ---- usage (any user) ------------------------------------------------------------------
+run $PC capture -- true
+check "capture without -o: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q '^powercut: capture: missing -o' '$T/err'"
+run $PC capture --fs zfs -o "$T/x" -- true
+check "capture --fs zfs: exit 2 naming what is supported" sh -c "[ $rc = 2 ] && grep -q 'ext4' '$T/err'"
+run env -u POWERCUT_MARK $PC mark foo
+check "mark outside capture: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'POWERCUT_MARK' '$T/err'"
+if [ "$(id -u)" != 0 ]; then
+    run $PC capture -o "$T/x" -- true
+    check "capture as a user: exit 2, 'needs root'" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'needs root' '$T/err'"
+elif command -v setpriv >/dev/null 2>&1; then
+    run setpriv --reuid=65534 --regid=65534 --clear-groups $PC capture -o "$T/x" -- true
+    check "capture as a user: exit 2, 'needs root'" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'needs root' '$T/err'"
+else
+    skip "capture as a user: no setpriv to drop root"
+fi
+
+# ---- trace input errors (any user) -------------------------------------------------------
+printf 'PCTRACE1' >"$T/short.trace"
+run $PC replay "$T/short.trace"
+check "replay of a truncated trace: exit 2, one line naming the file" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'short.trace' '$T/err'"
+run $PC show-trace "$T/nonexistent.trace"
+check "show-trace of a missing file: exit 1, one line" sh -c "[ $rc = 1 ] && [ \$(wc -l <'$T/err') = 1 ]"
+run $PC replay
+check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
+
+# ---- importers (any user): small trace files written here ------------------------------------
+# le N BYTES: N as BYTES little-endian bytes
+le() {
+    v=$1 k=0
+    while [ $k -lt "$2" ]; do printf "\\$(printf %03o $((v & 255)))"; v=$((v >> 8)); k=$((k + 1)); done
+}
+zeros() { head -c "$1" /dev/zero; }
+{   # dm-log-writes, sector size 512: super, then write 8 sectors at 16, flush, mark "done",
+    # discard, FUA write 8 sectors at 0
+    le 29963231459240050 8; le 1 8; le 5 8; le 512 4; zeros $((512 - 28))
+    le 16 8; le 8 8; le 0 8; le 0 8; zeros $((512 - 32)); head -c 4096 /dev/zero | tr '\0' 'a'
+    le 0 8; le 0 8; le 1 8; le 0 8; zeros $((512 - 32))
+    le 0 8; le 0 8; le 8 8; le 4 8; printf 'done'; zeros $((512 - 36))
+    le 64 8; le 8 8; le 4 8; le 0 8; zeros $((512 - 32))
+    le 0 8; le 8 8; le 2 8; le 0 8; zeros $((512 - 32)); head -c 4096 /dev/zero | tr '\0' 'b'
+} >"$T/log.dmlog"
+run $PC show-trace "$T/log.dmlog"
+sed 's/^[0-9]* [0-9.]* //' "$T/out" | tail -n +2 | tr '\n' ';' >"$T/recs"
+check "dm-log-writes: contents, 1 discard dropped, 24 KiB image (header)" \
+    grep -q 'source=dm-log-writes image_bytes=12288 contents=yes flushes=yes init_records=0 log_records=4 discards_dropped=1' "$T/out"
+check "dm-log-writes: write, flush, mark, FUA write in order ($(cat "$T/recs"))" \
+    [ "$(cat "$T/recs")" = "write 16 8;flush;mark done;write 0 8 fua;" ]
+run $PC replay "$T/log.dmlog" -n 5 -j 1 --json "$T/dm.json" -q
+check "dm-log-writes: replay judges by the flush rule (no file system found)" \
+    sh -c "[ $rc = 0 ] && grep -q '\"replay.checker\": \"flush-rule\"' '$T/dm.json' && grep -q '\"replay.source\": \"dm-log-writes\"' '$T/dm.json'"
+
+cat >"$T/trace.blkparse" <<'EOB'
+  8,0    0        1     0.000000000  4162  Q  WS 2048 + 8 [jbd2/sda1-8]
+  8,0    0        2     0.000100000  4162  C  WS 2048 + 8 [0]
+  8,0    0        3     0.000200000  4162  C  FN [0]
+  8,0    0        4     0.000300000  4162  C FWFS 4096 + 8 [0]
+  8,0    0        5     0.000400000  4162  C   R 100 + 8 [0]
+  8,0    0        6     0.000500000  4162  C   D 8192 + 64 [0]
+CPU0 (8,0):
+ Reads Queued:           1,        4KiB  Writes Queued:           2,        8KiB
+EOB
+run $PC show-trace "$T/trace.blkparse"
+sed 's/^[0-9]* [0-9.]* //' "$T/out" | tail -n +2 | tr '\n' ';' >"$T/recs"
+check "blkparse: completions only; write, flush, PREFLUSH+FUA write; reads and discards left out ($(cat "$T/recs"))" \
+    [ "$(cat "$T/recs")" = "write 2048 8;flush;write 4096 8 preflush fua;" ]
+check "blkparse: no contents, flushes recorded" grep -q 'source=blkparse .* contents=no flushes=yes' "$T/out"
+run $PC replay "$T/trace.blkparse" -n 10 -j 2 --json "$T/bp.json"
+check "blkparse: replay says the crash images are judged by the flush rule only" \
+    sh -c "[ $rc = 0 ] && grep -q 'flush rule only' '$T/err' && [ \"\$(awk '\$1 == \"\\\"lost_fsync\\\":\" { print \$2 }' '$T/bp.json')\" = '0,' ]"
+
+run $PC replay "$T/trace.blkparse" -n 7 -j 2 --trials-csv "$T/cuts.csv" --out "$T/bpout" -q
+check "replay --trials-csv: a header and one row per cut; --out writes results.json and results.csv" \
+    sh -c "[ $rc = 0 ] && head -n 1 '$T/cuts.csv' | grep -qx 'case,run,trial,t_s,outcome,reason' && [ \$(wc -l <'$T/cuts.csv') = 8 ] && [ -s '$T/bpout/results.json' ] && [ -s '$T/bpout/results.csv' ]"
+
+cat >"$T/trace.csv" <<'EOC'
+128166372003061629,hm,1,Read,3154132992,24576,5763
+128166372003061729,hm,1,Write,4096,8192,100
+128166372013061729,hm,1,Write,0,4096,100
+EOC
+run $PC show-trace "$T/trace.csv"
+check "MSR CSV: two writes at 10 us and 1.00001 s, no flushes" \
+    sh -c "grep -q 'source=msr .* flushes=no' '$T/out' && grep -q '^0 0.000010 write 8 16' '$T/out' && grep -q '^1 1.000010 write 0 8' '$T/out'"
+run $PC replay "$T/trace.csv" -n 5 --json "$T/msr.json"
+check "MSR CSV: replay says the trace records no flushes" sh -c "[ $rc = 0 ] && grep -q 'records no flushes' '$T/err'"
+printf 'hello world\n' >"$T/junk.txt"
+run $PC replay "$T/junk.txt"
+check "an unknown format: exit 2, one line listing the formats" \
+    sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'dm-log-writes' '$T/err'"
+
+# ---- what the rest needs -------------------------------------------------------------------
+why=""
+[ "$(id -u)" = 0 ] || why="not root"
+[ -z "$why" ] && { [ -c /dev/fuse ] || why="no /dev/fuse"; }
+[ -z "$why" ] && { [ -c /dev/loop-control ] || why="no /dev/loop-control"; }
+[ -z "$why" ] && { command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null || why="no mkfs.ext4 or losetup"; }
+if [ -n "$why" ]; then
+    for t in "fsync'ed write: data, journal body, flush, commit, flush" "marks in order" \
+             "command failure" "command crash" "SIGINT" "replay (needs a captured trace)"; do skip "$t: $why"; done
+    echo "1..$n"; [ "$nfail" = 0 ]; exit
+fi
+
+# Nothing of a capture is left: no mount, loop device, recorder or folder under $TMPDIR.
+W=$T/tmp
+mkdir "$W"
+leftovers() {
+    l=""
+    mount | grep -q "$W" && l="$l mount"
+    losetup -a | grep -q "$W" && l="$l loop"
+    ls -d "$W"/powercut-capture-* >/dev/null 2>&1 && l="$l folder"
+    echo "$l"
+}
+cap() { TMPDIR=$W $PC capture --size 32MiB "$@"; }
+export TMPDIR=$W
+
+# The command records where the file's data and the journal are, so the trace
+# can be read block by block: data sector, journal first and last sector.
+cat >"$T/fsync.sh" <<EOS
+set -e
+dev=\$(findmnt -n -o SOURCE "\$POWERCUT_MNT")
+sync
+$PC mark before
+printf 'hello' > f
+python3 -c 'import os; fd = os.open("f", os.O_RDWR); os.fsync(fd)' 2>/dev/null || sync f
+$PC mark after
+$PC mark --promise fsynced
+d=\$(filefrag -v f | awk '/^ *0:/ { sub(/\\.\\..*/, "", \$4); print \$4 * 8 }')
+j=\$(debugfs -R 'stat <8>' "\$dev" 2>/dev/null | awk '/^\\([0-9]/ { n = split(\$0, e, ", "); for (i = 1; i <= n; i++) { r = e[i]; sub(/.*:/, "", r); split(r, a, "-"); printf "%d %d ", a[1] * 8, a[2] * 8 + 7 } }')
+echo "\$d \$j" > "$T/layout"
+EOS
+run cap -o "$T/fsync.trace" -- sh "$T/fsync.sh"
+if [ "$rc" = 0 ] && [ -s "$T/fsync.trace" ]; then ok "capture of an fsync'ed write exits 0"
+else nok "capture of an fsync'ed write exits 0" "rc=$rc" "$(cat "$T/err")"; fi
+run $PC show-trace "$T/fsync.trace"
+cp "$T/out" "$T/fsync.txt"
+# between the marks: D (the file's data), J (journal), F (flush), collapsed
+seq=$(awk -v lay="$(cat "$T/layout")" '
+    BEGIN { k = split(lay, L, " "); d = L[1] }
+    function injournal(x,   i) { for (i = 2; i < k; i += 2) if (x >= L[i] && x <= L[i + 1]) return 1; return 0 }
+    $3 == "mark" && $4 == "before" { on = 1; next }
+    $3 == "mark" && $4 == "after" { on = 0 }
+    on && $3 == "flush" { s = s "F" }
+    on && $3 == "write" { c = ($4 == d) ? "D" : injournal($4) ? "J" : "O"; s = s c }
+    END { print s }' "$T/fsync.txt")
+# ordered data, then journal (descriptor + body), flush, commit, flush
+if echo "$seq" | grep -Eq '^O*DO*J+FJF$'; then ok "fsync'ed write: data, journal body, flush, commit, flush ($seq)"
+else nok "fsync'ed write: data, journal body, flush, commit, flush" "sequence: $seq" "layout: $(cat "$T/layout")"; fi
+marks=$(awk '$3 == "mark" { printf "%s ", $4 }' "$T/fsync.txt")
+check "marks in order: command-start before after promise:fsynced command-end ($marks)" \
+    [ "$marks" = "command-start before after promise:fsynced command-end " ]
+check "no leftovers after success" [ -z "$(leftovers)" ]
+
+run cap -o "$T/fail.trace" -- sh -c 'echo x > a; exit 3'
+check "command failure: exit 1, one line, trace written" sh -c "[ $rc = 1 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'status 3' '$T/err' && [ -s '$T/fail.trace' ]"
+check "no leftovers after command failure$(leftovers)" [ -z "$(leftovers)" ]
+
+run cap -o "$T/crash.trace" -- sh -c 'echo x > a; kill -SEGV $$'
+check "command crash: exit 1, 'killed by signal 11'" sh -c "[ $rc = 1 ] && grep -q 'signal 11' '$T/err'"
+check "no leftovers after a crash of the command$(leftovers)" [ -z "$(leftovers)" ]
+
+TMPDIR=$W $PC capture --size 32MiB -o "$T/int.trace" -- sh -c 'sleep 60 & echo x > a; sleep 60' >"$T/out" 2>"$T/err" &
+cp_pid=$!
+i=0
+while [ $i -lt 100 ] && ! mount | grep -q "$W.*/mnt"; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+kill -INT $cp_pid
+wait $cp_pid
+rc=$?
+check "SIGINT: exit 130, no trace, one line" sh -c "[ $rc = 130 ] && [ ! -e '$T/int.trace' ] && [ ! -e '$T/int.trace.partial' ] && grep -q 'interrupted' '$T/err'"
+check "no leftovers after SIGINT$(leftovers)" [ -z "$(leftovers)" ]
+
+
+# ---- replay ---------------------------------------------------------------------------
+# outcome COUNT-NAME JSON: the count of the first case
+outcome() { awk -v k="\"$1\":" '$1 == k { v = $2; sub(/,/, "", v); print v; exit }' "$2"; }
+
+if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --json "$T/on.json" -q
+    c=$(outcome consistent "$T/on.json"); tr=$(awk '$1 == "\"trials\":" { v = $2; sub(/,/, "", v); print v; exit }' "$T/on.json")
+    if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ] && grep -q '"replay.promise_marks": 1$' "$T/on.json"; then
+        ok "barriers on, honest volatile cache: e2fsck finds every one of $tr durable states consistent"
+    else nok "barriers on, honest volatile cache: every durable state consistent" "rc=$rc consistent=$c trials=$tr" "$(head -c 600 "$T/err")"; fi
+
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --check 'grep -q hello "$IMG_MNT/f"' --json "$T/app.json" -q
+    appn=$(awk '$1 == "\"new\":" { v = $2; sub(/,/, "", v); print v }' "$T/app.json")
+    appi=$(awk '$1 == "\"inconsistent\":" { v = $2; sub(/,/, "", v); print v }' "$T/app.json")
+    if [ "$rc" = 0 ] && [ "${appn:-0}" -gt 0 ] && [ "${appi:-0}" -gt 0 ] && [ $((appn + appi)) = "$tr" ]; then
+        ok "--check on a read-only mount of each recovered image: the file is there after the fsync ($appn), not before ($appi)"
+    else nok "--check on each recovered image" "rc=$rc new=$appn inconsistent=$appi trials=$tr" "$(head -c 600 "$T/err")"; fi
+    check "--check leaves no mount or loop device" sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay"
+
+    run $PC replay "$T/fsync.trace" --every-change -j 2 --set device.flush=ignore --json "$T/lie.json" -q
+    l=$(outcome lost_fsync "$T/lie.json")
+    check "a drive that ignores flushes loses the fsync'ed write (lost_fsync $l)" sh -c "[ $rc = 0 ] && [ '${l:-0}' -gt 0 ]"
+
+    cat >"$T/many.sh" <<'EOS'
+for i in $(seq 1 12); do
+    mkdir -p d$((i % 3))
+    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
+    "$POWERCUT_BIN" mark --promise f$i
+done
+EOS
+    run cap --mount-opts barrier=0 -o "$T/nobarrier.trace" -- env POWERCUT_BIN="$PC" sh "$T/many.sh"
+    check "capture with barrier=0 exits 0" [ "$rc" = 0 ]
+    nflush=$($PC show-trace "$T/nobarrier.trace" | awk '$3 == "flush" { n++ } END { print n + 0 }')
+    check "barrier=0: the file system sends no flush while the command runs ($nflush in all)" [ "$nflush" -le 1 ]
+    run $PC replay "$T/nobarrier.trace" --every-change -j 2 --set device.policy=random --json "$T/off.json" -q
+    bad=$(( $(outcome corrupt "$T/off.json") + $(outcome unmountable "$T/off.json") ))
+    if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "barrier=0 on a reordering cache: e2fsck finds errors ($bad states)"
+    else nok "barrier=0 on a reordering cache: e2fsck finds errors" "rc=$rc corrupt+unmountable=$bad" "$(head -c 600 "$T/err")"; fi
+    lf=$(outcome lost_fsync "$T/off.json")
+    check "barrier=0: fsyncs the application was told of (promise marks) are lost ($lf states)" [ "${lf:-0}" -gt 0 ]
+    grep -q '"replay.checker": "e2fsck"' "$T/off.json"
+    check "the JSON says the checker was e2fsck" [ $? = 0 ]
+
+    run cap --keep-image "$T/final.img" -o "$T/keep.trace" -- sh -c 'for i in 1 2 3; do echo $i > f$i; done; dd if=/dev/urandom of=big bs=1k count=100 status=none; rm f2'
+    run $PC replay "$T/keep.trace" --image-out "$T/rebuilt.img" --set device.policy=random
+    check "replay rebuilds the kernel's final image byte for byte from the trace (--keep-image, --image-out)" \
+        sh -c "[ $rc = 0 ] && cmp -s '$T/final.img' '$T/rebuilt.img'"
+    run $PC replay "$T/keep.trace" --image-out "$T/start.img" --image-at 0
+    check "the durable image at 0 s is mkfs's (it differs from the final one)" \
+        sh -c "[ $rc = 0 ] && ! cmp -s '$T/final.img' '$T/start.img' && e2fsck -fn '$T/start.img' >/dev/null 2>&1"
+
+    run $PC replay "$T/nobarrier.trace" -n 12 -j 1 --set device.policy=random --json "$T/j1.json" -q
+    run $PC replay "$T/nobarrier.trace" -n 12 -j 2 --set device.policy=random --json "$T/j2.json" -q
+    check "replay JSON is identical for --jobs 1 and 2" cmp -s "$T/j1.json" "$T/j2.json"
+    check "replay leaves no working folder" sh -c "! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+else
+    for t in "replay barriers on" "replay lying drive" "capture barrier=0" "barrier=0 no flush" \
+             "replay barrier=0" "checker named" "jobs" "no folder"; do skip "$t: no e2fsck/e2undo"; done
+fi
+
+echo "1..$n"
+[ "$nfail" = 0 ]
