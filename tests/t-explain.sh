@@ -255,6 +255,12 @@ cs=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{[^}]*"states":\([0-9]*\
 run $PC run $TU/04-barriers.lua -n 6 -j 1 --crash-states exhaustive --json "$T/j1.json" -q
 run $PC run $TU/04-barriers.lua -n 6 -j 2 --crash-states exhaustive --json "$T/j2.json" -q
 cmp -s "$T/j1.json" "$T/j2.json" && ok "exhaustive: byte-identical JSON with --jobs 1 and 2" || nok "exhaustive: --jobs changes the JSON"
+# the timed figures keep their meaning: the exhaustive JSON minus "crash_states" is the timed JSON
+run $PC run $TU/04-barriers.lua -n 6 -j 2 --crash-states timed --json "$T/t.json" -q
+tr -d ' \n' <"$T/t.json" >"$T/t1"
+tr -d ' \n' <"$T/j2.json" | sed 's/,"crash_states":{"mode":"exhaustive"[^}]*"outcomes":{[^}]*},"witness":\(null\|{[^}]*}\)}//g' >"$T/t2"
+if cmp -s "$T/t1" "$T/t2" && ! cmp -s "$T/t.json" "$T/j2.json"; then ok "exhaustive adds crash_states and changes nothing else in the JSON"
+else nok "exhaustive changes the timed JSON" "$(cmp "$T/t1" "$T/t2")"; fi
 expect_err "--crash-states foo: exit 2" 2 "allowed: timed, exhaustive" $PC run $SC --crash-states foo
 for m in 0 -1 21 99999999999; do
     expect_err "--max-pending $m: exit 2" 2 "1 to 20" $PC run $SC --crash-states exhaustive --max-pending $m
