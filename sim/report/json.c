@@ -310,6 +310,15 @@ static void write_shard_data(Jw *w, const SimCaseResult *c)
     jw_close(w, '}');
 }
 
+/* "outcomes": { "consistent": n, ... } in SimOutcome order */
+static void write_outcomes(Jw *w, const guint64 *counts)
+{
+    jw_key(w, "outcomes");
+    jw_open(w, '{', FALSE);
+    for (int o = 0; o < SIM_OUT_N; o++) kv_u64(w, sim_outcome_name(o), counts[o]);
+    jw_close(w, '}');
+}
+
 /* "crash_states" (run --crash-states exhaustive): every state an honest
  * device could have left at each sampled cut, summed over the cuts. */
 static void write_crash_states(Jw *w, const SimCrashStatesSummary *s)
@@ -324,10 +333,7 @@ static void write_crash_states(Jw *w, const SimCrashStatesSummary *s)
     kv_u64(w, "sampled_cuts", s->sampled_cuts);
     kv_u64(w, "max_free", s->max_free);
     kv_u64(w, "cuts_with_corrupt", s->bad_cuts);
-    jw_key(w, "outcomes");
-    jw_open(w, '{', FALSE);
-    for (int o = 0; o < SIM_OUT_N; o++) kv_u64(w, sim_outcome_name(o), s->counts[o]);
-    jw_close(w, '}');
+    write_outcomes(w, s->counts);
     jw_key(w, "witness");
     if (!s->have_witness) {
         jw_raw(w, "null");
@@ -360,10 +366,7 @@ static void write_case(Jw *w, const SimCaseResult *c, gboolean shard)
     if (c->sweep) write_sweep(w, c);
     kv_u64(w, "runs", c->runs);
     kv_u64(w, "trials", c->trials);
-    jw_key(w, "outcomes");
-    jw_open(w, '{', FALSE);
-    for (int o = 0; o < SIM_OUT_N; o++) kv_u64(w, sim_outcome_name(o), c->outcomes[o]);
-    jw_close(w, '}');
+    write_outcomes(w, c->outcomes);
     kv_g6(w, "corruption_rate", sim_report_ratio(bad, c->trials));
     kv_pair(w, "corruption_ci95", cci);
     kv_g6(w, "lost_fsync_rate", sim_report_ratio(c->outcomes[SIM_OUT_LOST_FSYNC], c->trials));
