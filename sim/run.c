@@ -1,6 +1,8 @@
 /* sim/run.c - cases -> runs -> trials -> results. */
 #include "run.h"
 #include "crash/crash.h"
+#include "crash/states.h"
+#include "blk/media.h"
 #include "fs/runner.h"
 #include "fs/app.h"
 #include <stdio.h>
@@ -29,6 +31,7 @@ void sim_run_out_clear(SimRunOut *o)
         g_ptr_array_free(o->notes, TRUE);
     if (o->all)
         g_ptr_array_free(o->all, TRUE);
+    g_free(o->states.w_reason);
     g_clear_error(&o->error);
     memset(o, 0, sizeof *o);
 }
@@ -51,8 +54,86 @@ static SimTrialNote *note_new(guint run, guint64 trial, SimTime t, SimOutcome o,
     return n;
 }
 
+/* ---- --crash-states exhaustive ------------------------------------------------ */
+
+typedef struct { SimTime t; guint64 k; } Cut;
+
+static gint cmp_cut(gconstpointer a, gconstpointer b)
+{
+    const Cut *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static SimToken media_get(gconstpointer ud, guint64 block) { return sim_media_get(ud, block); }
+
+/* Stop the simulation at each sampled cut in time order (the instants run
+ * draws, so trial K is explain's trial K) and judge every crash state an
+ * honest device could have left there; the run then continues, so the
+ * history is the one the timed evaluation sees. */
+static void states_at_cuts(SimWorld *w, SimFs *fs, SimBlkDev *pl, SimMedia *m, SimRunner *rn, guint64 seed,
+                           guint run, SimTime from, SimTime until, guint64 trials, guint max_pending,
+                           SimCrashStatesSummary *sum)
+{
+    Cut *cuts = g_new(Cut, MAX(trials, 1));
+    SimRng cr, sr;
+    sim_rng_seed(&cr, seed, run, "cuts");       /* the same draws as the timed trials */
+    for (guint64 k = 0; k < trials; k++) {
+        cuts[k].t = from + (SimTime)sim_rng_below(&cr, (guint64)(until - from));
+        cuts[k].k = k;
+    }
+    qsort(cuts, trials, sizeof(Cut), (int (*)(const void *, const void *))cmp_cut);
+    sim_rng_seed(&sr, seed, run, "states");
+    SimChecker *chk = sim_checker_new(fs);
+    const SimFsLayout *L = sim_fs_layout(fs);
+    sum->max_pending = max_pending;
+    sum->samples = SIM_RUN_STATE_SAMPLES;
+    for (guint64 i = 0; i < trials; i++) {
+        sim_world_run(w, cuts[i].t);
+        if (sim_runner_stats(rn)->error || sim_fs_fatal(fs))
+            break;
+        GArray *pend = sim_pend_track_pending(sim_pend_layer_track(pl), media_get, m);
+        for (guint j = 0; j < pend->len; j++) {
+            SimPendWrite *p = &g_array_index(pend, SimPendWrite, j);
+            p->data = sim_fs_loc(L, p->block) == SIM_LOC_DATA;
+        }
+        g_array_sort(pend, sim_pend_cmp);
+        SimMediaJudge jd = { chk, m, sim_fs_promises(fs) };
+        SimCrashStates st;
+        sim_crash_states_run(&st, pend, max_pending, SIM_RUN_STATE_SAMPLES, &sr, sim_media_judge, &jd);
+        g_ptr_array_free(jd.promises, TRUE);
+        sum->cuts++;
+        sum->states += st.states;
+        sum->sampled_cuts += st.sampled;
+        sum->max_free = MAX(sum->max_free, st.nfree);
+        for (int o = 0; o < SIM_OUT_N; o++)
+            sum->counts[o] += st.counts[o];
+        if (st.have_witness) {
+            sum->bad_cuts++;
+            guint size = (guint)__builtin_popcountll(st.witness_mask);
+            if (!sum->have_witness || size < sum->w_size || (size == sum->w_size && cuts[i].k < sum->w_trial)) {
+                sum->have_witness = TRUE;
+                sum->w_run = run;
+                sum->w_trial = cuts[i].k;
+                sum->w_t = cuts[i].t;
+                sum->w_size = size;
+                sum->w_free = st.nfree;
+                sum->w_sampled = st.sampled;
+                sum->w_outcome = st.witness_outcome;
+                g_free(sum->w_reason);
+                sum->w_reason = g_strdup(st.witness_reason->str);
+            }
+        }
+        sim_crash_states_clear(&st);
+        g_array_free(pend, TRUE);
+    }
+    sim_checker_free(chk);
+    g_free(cuts);
+}
+
 static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
-                    gboolean evaluate, gboolean keep_trials, SimRunOut *out)
+                    gboolean evaluate, gboolean keep_trials, guint states_max, SimRunOut *out)
 {
     memset(out, 0, sizeof *out);
     out->notes = g_ptr_array_new_with_free_func(note_free);
@@ -61,7 +142,9 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
     SimWorld *w = sim_world_new(seed, run);
     /* the device model (sim/dev/device.h); ->media is the durable image to judge */
     SimBlkDev *hdd = sim_device_build(w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);
-    SimBlkDev *q = sim_blkq_new(w, hdd);
+    /* --crash-states exhaustive: a pass-through tracker of what reached the drive */
+    SimBlkDev *pl = states_max && evaluate ? sim_pend_layer_new(w, hdd) : NULL;
+    SimBlkDev *q = sim_blkq_new(w, pl ? pl : hdd);
     SimFs *fs = sim_fs_new(w, &cs->fs, q, hdd->media, (guint)cs->wl.dirs);
     SimTime from = sim_time_from_s(cs->run.crash_from_s), until = sim_time_from_s(cs->run.duration_s);
     SimCrashEval *ev = evaluate ? sim_crash_eval_new(w, fs, hdd->media, from) : NULL;
@@ -78,6 +161,10 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
         if (ev)
             sim_crash_eval_set_app(ev, app);
         out->has_app = TRUE;
+    }
+    if (pl) {
+        out->has_states = TRUE;
+        states_at_cuts(w, fs, pl, hdd->media, rn, seed, run, from, until, trials, states_max, &out->states);
     }
     sim_world_run(w, until);
     const SimRunnerStats *st = sim_runner_stats(rn);
@@ -128,6 +215,7 @@ done:
         sim_lua_workload_free(lg.lw);
     sim_fs_free(fs);
     sim_blkdev_free(q);
+    sim_blkdev_free(pl);
     sim_blkdev_free(hdd);
     g_assert(sim_world_check(w));
     sim_world_free(w);
@@ -136,7 +224,14 @@ done:
 void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
                  gboolean evaluate, SimRunOut *out)
 {
-    run_one(sc, cs, seed, run, trials, evaluate, FALSE, out);
+    run_one(sc, cs, seed, run, trials, evaluate, FALSE, 0, out);
+}
+
+void sim_run_one_states(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                        guint max_pending, SimRunOut *out)
+{
+    g_assert(max_pending >= 1 && cs->dev_model != SIM_DEV_RAID);
+    run_one(sc, cs, seed, run, trials, TRUE, FALSE, max_pending, out);
 }
 
 /* ---- the pool -------------------------------------------------------------- */
@@ -147,6 +242,7 @@ typedef struct {
     guint64 seed, trials;
     guint run;
     gboolean keep;
+    guint states_max;          /* --crash-states exhaustive: --max-pending, else 0 */
     SimRunOut out;
 } Task;
 
@@ -174,7 +270,7 @@ static void worker(gpointer data, gpointer user)
 {
     Task *t = data;
     Progress *p = user;
-    run_one(t->sc, t->cs, t->seed, t->run, t->trials, TRUE, t->keep, &t->out);
+    run_one(t->sc, t->cs, t->seed, t->run, t->trials, TRUE, t->keep, t->states_max, &t->out);
     g_mutex_lock(&p->lock);
     p->done++;
     if (p->progress)
@@ -213,6 +309,44 @@ static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg
 
 /* The case's figures from the runs it ran (all, or a shard's slice), in run
  * order: through SimCaseData, exactly as `powercut merge` rebuilds them. */
+/* The crash states of the case's runs, in run order (the smallest witness
+ * wins; ties go to the earlier run). */
+static void aggregate_states(SimCaseResult *cr, Task *tasks, guint runs)
+{
+    SimCrashStatesSummary *s = NULL;
+    for (guint r = 0; r < runs; r++) {
+        const SimRunOut *o = &tasks[r].out;
+        if (!tasks[r].cs || !o->has_states)
+            continue;
+        const SimCrashStatesSummary *x = &o->states;
+        if (!s) {
+            s = g_new0(SimCrashStatesSummary, 1);
+            s->max_pending = x->max_pending;
+            s->samples = x->samples;
+        }
+        s->cuts += x->cuts;
+        s->states += x->states;
+        s->sampled_cuts += x->sampled_cuts;
+        s->bad_cuts += x->bad_cuts;
+        s->max_free = MAX(s->max_free, x->max_free);
+        for (int k = 0; k < SIM_OUT_N; k++)
+            s->counts[k] += x->counts[k];
+        if (x->have_witness && (!s->have_witness || x->w_size < s->w_size)) {
+            g_free(s->w_reason);
+            s->have_witness = TRUE;
+            s->w_run = x->w_run;
+            s->w_trial = x->w_trial;
+            s->w_t = x->w_t;
+            s->w_size = x->w_size;
+            s->w_free = x->w_free;
+            s->w_sampled = x->w_sampled;
+            s->w_outcome = x->w_outcome;
+            s->w_reason = g_strdup(x->w_reason);
+        }
+    }
+    cr->cstates = s;
+}
+
 static void aggregate(SimCaseResult *cr, Task *tasks, guint runs)
 {
     SimCaseData *d = sim_case_data_new();
@@ -306,6 +440,7 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
             t->seed = o->seed;
             t->run = r;
             t->keep = o->keep_trials;
+            t->states_max = o->exhaustive ? MAX(o->max_pending, 1) : 0;
             t->trials = trials / runs + (r < trials % runs ? 1 : 0);
             g_thread_pool_push(pool, t, NULL);
         }
@@ -336,6 +471,7 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
             echo_params(cr, &sim_fs_schema, &cs->fs, "fs");
             echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
             sim_sweep_echo(cs, cr);
+            aggregate_states(cr, tasks[i], runs);
             aggregate(cr, tasks[i], runs);
             g_ptr_array_add(res->cases, cr);
             if (trials_csv)

@@ -13,6 +13,9 @@ typedef struct {
     char   **cases;           /* only these case names (NULL-terminated), or NULL */
     gboolean progress;        /* progress bar with ETA on stderr */
     gboolean keep_trials;     /* keep every sampled trial (for --trials-csv) */
+    gboolean exhaustive;      /* --crash-states exhaustive: every state an honest device could
+                               * have left at each sampled cut (sim/crash/states.h) */
+    guint    max_pending;     /* --max-pending: enumerate up to this many free writes per cut */
     guint    shard_k, shard_n;  /* --shard K/N: only the runs r with r % N == K - 1 of every
                                  * case, and the results carry "shard" and each case's
                                  * per-run data for `powercut merge`; shard_n = 0: all runs */
@@ -36,9 +39,17 @@ typedef struct {
     double   sim_seconds;
     GPtrArray *notes;                  /* SimTrialNote* (first few of each class) */
     GPtrArray *all;                    /* SimTrialNote* of every trial, when asked for */
+    gboolean has_states;               /* --crash-states exhaustive: */
+    SimCrashStatesSummary states;      /* this run's cuts (w_reason owned) */
     GError  *error;
 } SimRunOut;
 
 void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
                  gboolean evaluate, SimRunOut *out);
 void sim_run_out_clear(SimRunOut *o);
+/* The same with --crash-states exhaustive at each sampled cut (max_pending
+ * free writes enumerated, SIM_RUN_STATE_SAMPLES sampled beyond). The device
+ * must be a single drive (not the RAID model). */
+#define SIM_RUN_STATE_SAMPLES 256
+void sim_run_one_states(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
+                        guint max_pending, SimRunOut *out);

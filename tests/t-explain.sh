@@ -227,6 +227,62 @@ if [ "$rc" = 0 ] && grep -q "sampled states" "$T/out" && grep -q "corrupt state:
 else nok "--witness sampled" "$(sed -n '/^Every crash/,$p' "$T/out" | head -6)"; fi
 expect_err "--max-pending out of range: exit 2" 2 "--max-pending" $PC explain $SC --case barrier-on --trial 0 --witness --max-pending 40
 
+# ---- run --crash-states exhaustive ----------------------------------------------------------
+# Barriers on, honest drive: no state any honest drive could leave is corrupt
+# (J1, E1); barriers off: corrupt states, and a witness that explain shows.
+run $PC run $TU/04-barriers.lua -n 12 -j 2 --crash-states exhaustive --json "$T/x.json"
+on=$(tr -d ' \n' <"$T/x.json" | sed -n 's/.*"name":"barrier-on".*"crash_states":{"mode":"exhaustive","max_pending":20,[^}]*"outcomes":{"consistent":\([0-9]*\),"lost_fsync":\([0-9]*\),"stale_data":\([0-9]*\),"corrupt":\([0-9]*\),"unmountable":\([0-9]*\)}.*"name":"barrier-off".*/\2 \3 \4 \5/p')
+offc=$(tr -d ' \n' <"$T/x.json" | sed -n 's/.*"name":"barrier-off".*"crash_states":{[^}]*"cuts":\([0-9]*\),[^}]*"corrupt":\([0-9]*\),.*/\1 \2/p')
+if [ "$rc" = 0 ] && [ "$on" = "0 0 0 0" ]; then ok "exhaustive: barriers on, no corrupt, stale or lost state"
+else nok "exhaustive: barriers on" "exit $rc, got '$on'" "$(head -c 300 "$T/err")"; fi
+set -- $offc
+if [ "$rc" = 0 ] && [ "${1:-0}" = 12 ] && [ "${2:-0}" -gt 0 ]; then ok "exhaustive: barriers off, 12 cuts, $2 corrupt states"
+else nok "exhaustive: barriers off finds corrupt states" "got '$offc'"; fi
+run $PC run $TU/04-barriers.lua -n 12 -j 2 --crash-states exhaustive --case barrier-off
+if grep -q "note: SAMPLED at" "$T/out" && grep -q "witness: run" "$T/out"; then
+    ok "exhaustive: the table says which cuts were sampled and names a witness"
+else nok "exhaustive: table note" "$(tail -4 "$T/out")"; fi
+cmdline=$(sed -n 's/^ *\(powercut explain .*\)$/\1/p' "$T/out" | sed 's/^powercut //')
+run $PC $cmdline
+if [ "$rc" = 0 ] && grep -q "corrupt state: only these free writes durable" "$T/out"; then
+    ok "exhaustive: the witness command explain prints a smallest corrupt state"
+else nok "exhaustive: witness command" "$cmdline: exit $rc" "$(head -c 300 "$T/err")"; fi
+# the hand-computed cut (above: 512 states, 127 corrupt, 384 lost_fsync, 1 consistent) through run
+run $PC run $TU/01-cache-reorders.lua --case reordered -D run.runs=1 -n 1 --crash-states exhaustive --max-pending 12 --json -
+cs=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{[^}]*"states":\([0-9]*\),"sampled_cuts":\([0-9]*\),[^}]*"outcomes":{"consistent":\([0-9]*\),"lost_fsync":\([0-9]*\),"stale_data":\([0-9]*\),"corrupt":\([0-9]*\),.*/\1 \2 \3 \4 \5 \6/p')
+[ "$rc" = 0 ] && [ "$cs" = "512 0 1 384 0 127" ] && ok "exhaustive: the hand-computed cut, through run: 512 states, 127 corrupt" ||
+    nok "exhaustive: hand-computed cut through run" "exit $rc, got '$cs'"
+run $PC run $TU/04-barriers.lua -n 6 -j 1 --crash-states exhaustive --json "$T/j1.json" -q
+run $PC run $TU/04-barriers.lua -n 6 -j 2 --crash-states exhaustive --json "$T/j2.json" -q
+cmp -s "$T/j1.json" "$T/j2.json" && ok "exhaustive: byte-identical JSON with --jobs 1 and 2" || nok "exhaustive: --jobs changes the JSON"
+# the timed figures keep their meaning: the exhaustive JSON minus "crash_states" is the timed JSON
+run $PC run $TU/04-barriers.lua -n 6 -j 2 --crash-states timed --json "$T/t.json" -q
+tr -d ' \n' <"$T/t.json" >"$T/t1"
+tr -d ' \n' <"$T/j2.json" | sed 's/,"crash_states":{"mode":"exhaustive"[^}]*"outcomes":{[^}]*},"witness":\(null\|{[^}]*}\)}//g' >"$T/t2"
+if cmp -s "$T/t1" "$T/t2" && ! cmp -s "$T/t.json" "$T/j2.json"; then ok "exhaustive adds crash_states and changes nothing else in the JSON"
+else nok "exhaustive changes the timed JSON" "$(cmp "$T/t1" "$T/t2")"; fi
+expect_err "--crash-states foo: exit 2" 2 "allowed: timed, exhaustive" $PC run $SC --crash-states foo
+for m in 0 -1 21 99999999999; do
+    expect_err "--max-pending $m: exit 2" 2 "1 to 20" $PC run $SC --crash-states exhaustive --max-pending $m
+done
+expect_err "--max-pending without exhaustive: exit 2" 2 "only with" $PC run $SC --max-pending 5
+expect_err "exhaustive on a RAID case: exit 2" 2 "RAID controller" $PC run scenarios/raid-bbu.lua --crash-states exhaustive
+expect_err "exhaustive with --shard: exit 2" 2 "--shard" $PC run $SC --crash-states exhaustive --shard 1/2
+
+# ---- quiz -----------------------------------------------------------------------------------
+run $PC quiz --seed 7 --solve; cp "$T/out" "$T/q1"
+run $PC quiz --seed 7 --solve
+cmp -s "$T/out" "$T/q1" && grep -q "^Answers" "$T/out" && ok "quiz: same seed, byte-identical, with answers" ||
+    nok "quiz: determinism"
+run $PC quiz --seed 7
+if [ "$rc" = 0 ] && ! grep -q "^Answers (" "$T/out" && grep -q "Questions:" "$T/out"; then ok "quiz without --solve: questions only"
+else nok "quiz without --solve"; fi
+expect_err "quiz --seed x: exit 2" 2 "--seed" $PC quiz --seed x
+expect_err "quiz --seed -1: exit 2" 2 "--seed" $PC quiz --seed -1
+expect_err "quiz extra argument: exit 2" 2 "unexpected" $PC quiz extra
+run $PC help quiz
+[ "$rc" = 0 ] && grep -q -- "--solve" "$T/out" && ok "help quiz" || nok "help quiz"
+
 # ---- errors ------------------------------------------------------------------------------
 expect_err "unknown case: exit 2" 2 "no case named" $PC explain $SC --case nope --trial 0
 expect_err "trial out of range: exit 2" 2 "out of range" $PC explain $SC --case barrier-on $R0 --trial 100

@@ -74,6 +74,12 @@ struct SimIo {
 /* Allocation (plain g_slice-like; ios are short-lived). tokens are zeroed. */
 SimIo *sim_io_new(SimIoOp op, guint64 block, guint32 nblocks);
 void   sim_io_free(SimIo *io);
+/* For pass-through layers (tracing, tracking): a child of io with the same
+ * op, blocks, tokens, flags, origin and tid, parent = io, done(ctx),
+ * sub_i = -1; and, from its completion, the end of the child: a read's
+ * tokens copied up, the child freed, the parent completed. */
+SimIo *sim_io_forward(SimIo *io, SimIoDoneFn done, gpointer ctx);
+void   sim_io_forward_done(SimWorld *w, SimIo *child);
 
 /* ---- devices ----------------------------------------------------------- */
 enum {

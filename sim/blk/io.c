@@ -43,6 +43,30 @@ void sim_io_free(SimIo *io)
     g_free(io);
 }
 
+SimIo *sim_io_forward(SimIo *io, SimIoDoneFn done, gpointer ctx)
+{
+    SimIo *c = sim_io_new(io->op, io->block, io->nblocks);
+    if (io->op == SIM_IO_WRITE)
+        memcpy(c->tokens, io->tokens, sizeof(SimToken) * io->nblocks);
+    c->flags = io->flags;
+    c->origin = io->origin;
+    c->tid = io->tid;
+    c->parent = io;
+    c->done = done;
+    c->ctx = ctx;
+    c->sub_i = -1;
+    return c;
+}
+
+void sim_io_forward_done(SimWorld *w, SimIo *c)
+{
+    SimIo *p = c->parent;
+    if (c->op == SIM_IO_READ)
+        memcpy(p->tokens, c->tokens, sizeof(SimToken) * c->nblocks);
+    sim_io_free(c);
+    sim_io_complete(w, p);
+}
+
 SimBlkDev *sim_blkdev_new(const SimBlkOps *ops, const char *name, SimWorld *w, gpointer priv)
 {
     g_assert(ops && ops->version == SIM_BLK_OPS_VERSION && ops->submit && ops->name);

@@ -17,6 +17,7 @@
 #include "explain.h"
 #include "../run.h"
 #include "../crash/crash.h"
+#include "../crash/states.h"
 #include "../fs/runner.h"
 #include "../fs/app.h"
 #include "../blk/media.h"
@@ -79,27 +80,14 @@ static void tap_done(SimIo *c, gpointer ctx)
                 g_array_index(tr->fs, FsRec, r->fsrec).t_dev_done = now;
         }
     }
-    SimIo *p = c->parent;
-    if (c->op == SIM_IO_READ)
-        memcpy(p->tokens, c->tokens, sizeof(SimToken) * c->nblocks);
-    sim_io_free(c);
-    sim_io_complete(d->w, p);
+    sim_io_forward_done(d->w, c);
 }
 
 static void tap_submit(SimBlkDev *d, SimIo *io)
 {
     Tap *tp = d->priv;
     Trace *tr = tp->tr;
-    SimIo *c = sim_io_new(io->op, io->block, io->nblocks);
-    if (io->op == SIM_IO_WRITE)
-        memcpy(c->tokens, io->tokens, sizeof(SimToken) * io->nblocks);
-    c->flags = io->flags;
-    c->origin = io->origin;
-    c->tid = io->tid;
-    c->parent = io;
-    c->done = tap_done;
-    c->ctx = d;
-    c->sub_i = -1;
+    SimIo *c = sim_io_forward(io, tap_done, d);
     SimTime now = sim_now(d->w);
     if (io->op != SIM_IO_READ) {
         if (tp->upper) {
@@ -180,7 +168,7 @@ typedef struct {
     SimTime    cut;
     Trace      tr;
     SimWorld  *w;
-    SimBlkDev *hdd, *low, *q, *up;
+    SimBlkDev *hdd, *pl, *low, *q, *up;   /* pl: the pending tracker (--witness) */
     SimFs     *fs;
     SimRunner *rn;
     SimApp    *app;
@@ -214,7 +202,8 @@ static gboolean ex_simulate(Ex *x, const SimScenario *sc, const SimCaseSpec *cs,
     x->tr.dev = g_array_new(FALSE, FALSE, sizeof(DevRec));
     x->tr.land = g_array_new(FALSE, FALSE, sizeof(Land));
     x->hdd = sim_device_build(x->w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);   /* as run_one builds it */
-    x->low = tap_new(x->w, &x->tr, x->hdd, FALSE);
+    x->pl = sim_pend_layer_new(x->w, x->hdd);
+    x->low = tap_new(x->w, &x->tr, x->pl, FALSE);
     x->q = sim_blkq_new(x->w, x->low);
     x->up = tap_new(x->w, &x->tr, x->q, TRUE);
     x->tr.up = x->up;
@@ -310,6 +299,7 @@ static void ex_clear(Ex *x)
     sim_blkdev_free(x->up);
     sim_blkdev_free(x->q);
     sim_blkdev_free(x->low);
+    sim_blkdev_free(x->pl);
     sim_blkdev_free(x->hdd);
     if (x->tr.fs) {
         for (guint i = 0; i < x->tr.fs->len; i++)
@@ -876,167 +866,36 @@ static gint64 verify_trace(const Ex *x, GString *why)
 
 /* ---- every crash state an honest drive could have left at this cut (--witness) ------------ */
 
-typedef struct { guint64 block; SimToken tok; gboolean forced; guint idx; } Pend;
-
+/* The pending set comes from the tracker layer under the disk tap and the
+ * states from sim/crash/states.c: the very code of `run --crash-states
+ * exhaustive`, so the two cannot disagree. */
 typedef struct {
-    gboolean  done;
-    GArray   *pend;              /* Pend: the latest version of each block at the drive, not durable */
-    guint     nforced, nfree;
-    gboolean  sampled;           /* more than max free writes: a sample of the states */
-    guint64   states;            /* states judged */
-    guint64   counts[SIM_OUT_N];
-    gboolean  have_witness;
-    guint64   witness_mask;      /* over the free writes (bit i = i-th free write durable) */
-    SimOutcome witness_outcome;
-    GString  *witness_reason;
+    SimCrashStates cs;
+    GArray   *pend;              /* SimPendWrite: the latest version of each block at the drive, not durable */
 } Witness;
 
-/* Has an honest drive made fs write idx durable by the cut? (a flush issued
- * after its completion completed, or FUA completed) */
-static gboolean forced_durable(const Ex *x, guint idx)
-{
-    const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
-    if ((f->flags & SIM_IO_FUA) && f->t_done >= 0)
-        return TRUE;
-    return flushed(x, idx);
-}
-
-static SimOutcome judge_state(Ex *x, const Witness *wn, guint64 mask, GPtrArray *promises, GString *reason)
-{
-    guint n = wn->pend->len, fi = 0;
-    SimToken *old = g_new(SimToken, MAX(n, 1));
-    for (guint i = 0; i < n; i++) {
-        const Pend *p = &g_array_index(wn->pend, Pend, i);
-        old[i] = sim_media_get(x->m, p->block);
-        gboolean on = p->forced || (fi < 64 && ((mask >> fi) & 1));
-        if (!p->forced)
-            fi++;
-        if (on)
-            sim_media_init_block(x->m, p->block, p->tok);
-    }
-    g_string_truncate(reason, 0);
-    SimOutcome o = sim_check_image(x->chk, x->m, promises, reason);
-    for (guint i = n; i-- > 0;)
-        sim_media_init_block(x->m, g_array_index(wn->pend, Pend, i).block, old[i]);
-    g_free(old);
-    return o;
-}
-
-/* Next bit pattern with the same number of bits (Gosper). */
-static guint64 next_comb(guint64 v)
-{
-    guint64 t = v | (v - 1);
-    return (t + 1) | (((~t & -~t) - 1) >> (__builtin_ctzll(v) + 1));
-}
-
-/* Free writes that matter most first: journal and metadata before data, oldest first. */
-static const Ex *pend_ex;
-static gint cmp_pend(gconstpointer a, gconstpointer b)
-{
-    const Pend *p = a, *q = b;
-    gboolean pd = sim_fs_loc(pend_ex->L, p->block) == SIM_LOC_DATA, qd = sim_fs_loc(pend_ex->L, q->block) == SIM_LOC_DATA;
-    if (pd != qd)
-        return pd ? 1 : -1;
-    if (p->idx != q->idx)
-        return p->idx < q->idx ? -1 : 1;
-    return p->block < q->block ? -1 : p->block > q->block;
-}
+static SimToken media_get(gconstpointer ud, guint64 block) { return sim_media_get(ud, block); }
 
 static void witness_run(Ex *x, Witness *wn, guint max_free, guint64 seed)
 {
-    wn->done = TRUE;
-    wn->pend = g_array_new(FALSE, FALSE, sizeof(Pend));
-    wn->witness_reason = g_string_new(NULL);
-    GArray *torn = NULL;
-    GArray *lost = lost_blocks(x, &torn);
-    g_array_free(torn, TRUE);
-    for (guint i = 0; i < lost->len; i++) {
-        const LostBlock *l = &g_array_index(lost, LostBlock, i);
-        if (l->st == ST_QUEUE)
-            continue;                    /* never reached the drive: no device could have written it */
-        const FsRec *f = &g_array_index(x->tr.fs, FsRec, l->idx);
-        Pend p = { l->block, f->tok[l->block - f->block], forced_durable(x, l->idx), l->idx };
-        g_array_append_val(wn->pend, p);
-        if (p.forced)
-            wn->nforced++;
-        else
-            wn->nfree++;
+    wn->pend = sim_pend_track_pending(sim_pend_layer_track(x->pl), media_get, x->m);
+    for (guint i = 0; i < wn->pend->len; i++) {
+        SimPendWrite *p = &g_array_index(wn->pend, SimPendWrite, i);
+        p->data = sim_fs_loc(x->L, p->block) == SIM_LOC_DATA;
     }
-    g_array_free(lost, TRUE);
-    pend_ex = x;
-    g_array_sort(wn->pend, cmp_pend);
-    GPtrArray *promises = sim_fs_promises(x->fs);
-    g_autoptr(GString) reason = g_string_new(NULL);
-    guint n = wn->nfree;
-    if (n <= max_free) {
-        for (guint k = 0; k <= n; k++) {             /* by size: the first corrupt one is a smallest */
-            guint64 v = k ? (G_GUINT64_CONSTANT(1) << k) - 1 : 0;
-            while (TRUE) {
-                SimOutcome o = judge_state(x, wn, v, promises, reason);
-                wn->counts[o]++;
-                wn->states++;
-                if (!wn->have_witness && (o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE)) {
-                    wn->have_witness = TRUE;
-                    wn->witness_mask = v;
-                    wn->witness_outcome = o;
-                    g_string_assign(wn->witness_reason, reason->str);
-                }
-                if (k == 0 || k == n)
-                    break;
-                v = next_comb(v);
-                if (v >> n)
-                    break;
-            }
-        }
-    } else {
-        /* too many to enumerate: a deterministic sample, each free write durable with p = 1/2 */
-        wn->sampled = TRUE;
-        SimRng rng;
-        sim_rng_seed(&rng, seed, 0, "witness");
-        guint best = G_MAXUINT;
-        for (guint s2 = 0; s2 < 4096; s2++) {
-            /* a sampled state as a mask needs n <= 64 bits: beyond, keep only the first 64 free writes free */
-            guint64 v = 0;
-            guint m = MIN(n, 64);
-            for (guint i = 0; i < m; i++)
-                if (sim_rng_u64(&rng) & 1)
-                    v |= G_GUINT64_CONSTANT(1) << i;
-            SimOutcome o = judge_state(x, wn, v, promises, reason);
-            wn->counts[o]++;
-            wn->states++;
-            guint pc = (guint)__builtin_popcountll(v);
-            if ((o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE) && pc < best) {
-                best = pc;
-                wn->have_witness = TRUE;
-                wn->witness_mask = v;
-                wn->witness_outcome = o;
-                g_string_assign(wn->witness_reason, reason->str);
-            }
-        }
-    }
-    if (wn->sampled && wn->have_witness) {
-        /* shrink the sampled witness: drop each durable free write that the verdict does not need */
-        for (guint i = 0; i < 64; i++) {
-            guint64 bit = G_GUINT64_CONSTANT(1) << i;
-            if (!(wn->witness_mask & bit))
-                continue;
-            SimOutcome o = judge_state(x, wn, wn->witness_mask & ~bit, promises, reason);
-            if (o == SIM_OUT_CORRUPT || o == SIM_OUT_UNMOUNTABLE) {
-                wn->witness_mask &= ~bit;
-                wn->witness_outcome = o;
-                g_string_assign(wn->witness_reason, reason->str);
-            }
-        }
-    }
-    g_ptr_array_free(promises, TRUE);
+    g_array_sort(wn->pend, sim_pend_cmp);
+    SimMediaJudge j = { x->chk, x->m, sim_fs_promises(x->fs) };
+    SimRng rng;
+    sim_rng_seed(&rng, seed, 0, "witness");
+    sim_crash_states_run(&wn->cs, wn->pend, max_free, 4096, &rng, sim_media_judge, &j);
+    g_ptr_array_free(j.promises, TRUE);
 }
 
 static void witness_clear(Witness *wn)
 {
     if (wn->pend)
         g_array_free(wn->pend, TRUE);
-    if (wn->witness_reason)
-        g_string_free(wn->witness_reason, TRUE);
+    sim_crash_states_clear(&wn->cs);
 }
 
 /* ---- rendering ------------------------------------------------------------------------- */
@@ -1311,14 +1170,15 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
     g_string_append_c(o, '\n');
     g_autofree char *why = causal(x, lost->len);
     g_string_append_printf(o, "%sWhy:%s %s\n", B, O, why);
-    const Witness *wn = me->wn;
-    if (wn) {
+    const Witness *wnp = me->wn;
+    if (wnp) {
+        const SimCrashStates *wn = &wnp->cs;
         g_string_append_printf(o, "\n%sEvery crash state an honest drive could have left at this cut%s (--witness):\n",
                                B, O);
         g_string_append_printf(o, "  %u write%s at the drive not durable at the cut (the latest version of each "
                                   "block, in its cache or in flight); %u of them covered by a completed flush or FUA "
                                   "(an honest drive has made those durable), %u free\n",
-                               wn->pend->len, wn->pend->len == 1 ? "" : "s", wn->nforced, wn->nfree);
+                               wnp->pend->len, wnp->pend->len == 1 ? "" : "s", wn->nforced, wn->nfree);
         if (wn->sampled)
             g_string_append_printf(o, "  %u free writes are more than --max-pending %u: %" G_GUINT64_FORMAT
                                       " sampled states (each of the first %u free writes - journal and metadata "
@@ -1338,14 +1198,15 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
                                    wn->sampled ? "a minimal (no write can be dropped)" : "a smallest",
                                    sim_outcome_name(wn->witness_outcome), O);
             guint fi = 0, shown_w = 0;
-            for (guint i2 = 0; i2 < wn->pend->len; i2++) {
-                const Pend *p = &g_array_index(wn->pend, Pend, i2);
+            for (guint i2 = 0; i2 < wnp->pend->len; i2++) {
+                const SimPendWrite *p = &g_array_index(wnp->pend, SimPendWrite, i2);
                 if (p->forced)
                     continue;
                 if (fi < 64 && ((wn->witness_mask >> fi) & 1)) {
-                    const FsRec *f = &g_array_index(x->tr.fs, FsRec, p->idx);
-                    g_autofree char *bl = blocks_text(x, p->block, 1), *tid = tid_text(f->tid);
-                    g_string_append_printf(o, "\n    %-24s %-18s %s", bl, sim_origin_name(f->origin), tid);
+                    gint64 wi = last_write_of(x, p->block);
+                    const FsRec *f = wi >= 0 ? &g_array_index(x->tr.fs, FsRec, wi) : NULL;
+                    g_autofree char *bl = blocks_text(x, p->block, 1), *tid = tid_text(f ? f->tid : 0);
+                    g_string_append_printf(o, "\n    %-24s %-18s %s", bl, sim_origin_name(f ? f->origin : 0), tid);
                     shown_w++;
                 }
                 fi++;
@@ -1551,10 +1412,10 @@ static char *render_json(const Ex *x, const Meta *me)
     g_autofree char *why = causal(x, lost->len);
     jstr(b, "why", why);
     if (me->wn) {
-        const Witness *wn = me->wn;
+        const SimCrashStates *wn = &me->wn->cs;
         json_builder_set_member_name(b, "crash_states");
         json_builder_begin_object(b);
-        jint(b, "pending", wn->pend->len);
+        jint(b, "pending", me->wn->pend->len);
         jint(b, "forced", wn->nforced);
         jint(b, "free", wn->nfree);
         jbool(b, "sampled", wn->sampled);
@@ -1572,8 +1433,8 @@ static char *render_json(const Ex *x, const Meta *me)
             json_builder_set_member_name(b, "durable_blocks");
             json_builder_begin_array(b);
             guint fi = 0;
-            for (guint i = 0; i < wn->pend->len; i++) {
-                const Pend *p = &g_array_index(wn->pend, Pend, i);
+            for (guint i = 0; i < me->wn->pend->len; i++) {
+                const SimPendWrite *p = &g_array_index(me->wn->pend, SimPendWrite, i);
                 if (p->forced)
                     continue;
                 if (fi < 64 && ((wn->witness_mask >> fi) & 1))

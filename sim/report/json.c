@@ -310,6 +310,50 @@ static void write_shard_data(Jw *w, const SimCaseResult *c)
     jw_close(w, '}');
 }
 
+/* "outcomes": { "consistent": n, ... } in SimOutcome order */
+static void write_outcomes(Jw *w, const guint64 *counts)
+{
+    jw_key(w, "outcomes");
+    jw_open(w, '{', FALSE);
+    for (int o = 0; o < SIM_OUT_N; o++) kv_u64(w, sim_outcome_name(o), counts[o]);
+    jw_close(w, '}');
+}
+
+/* "crash_states" (run --crash-states exhaustive): every state an honest
+ * device could have left at each sampled cut, summed over the cuts. */
+static void write_crash_states(Jw *w, const SimCrashStatesSummary *s)
+{
+    jw_key(w, "crash_states");
+    jw_open(w, '{', FALSE);
+    kv_str(w, "mode", "exhaustive");
+    kv_u64(w, "max_pending", s->max_pending);
+    kv_u64(w, "samples_per_sampled_cut", s->samples);
+    kv_u64(w, "cuts", s->cuts);
+    kv_u64(w, "states", s->states);
+    kv_u64(w, "sampled_cuts", s->sampled_cuts);
+    kv_u64(w, "max_free", s->max_free);
+    kv_u64(w, "cuts_with_corrupt", s->bad_cuts);
+    write_outcomes(w, s->counts);
+    jw_key(w, "witness");
+    if (!s->have_witness) {
+        jw_raw(w, "null");
+    } else {
+        jw_open(w, '{', FALSE);
+        kv_u64(w, "run", s->w_run);
+        kv_u64(w, "trial", s->w_trial);
+        jw_key(w, "t_s");
+        jw_ns_as_s(w, s->w_t);
+        kv_str(w, "outcome", sim_outcome_name(s->w_outcome));
+        kv_u64(w, "durable_free_writes", s->w_size);
+        kv_u64(w, "free_writes", s->w_free);
+        jw_key(w, "sampled");
+        jw_raw(w, s->w_sampled ? "true" : "false");
+        kv_str(w, "reason", s->w_reason);
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+}
+
 static void write_case(Jw *w, const SimCaseResult *c, gboolean shard)
 {
     double cci[2], lci[2];
@@ -322,10 +366,7 @@ static void write_case(Jw *w, const SimCaseResult *c, gboolean shard)
     if (c->sweep) write_sweep(w, c);
     kv_u64(w, "runs", c->runs);
     kv_u64(w, "trials", c->trials);
-    jw_key(w, "outcomes");
-    jw_open(w, '{', FALSE);
-    for (int o = 0; o < SIM_OUT_N; o++) kv_u64(w, sim_outcome_name(o), c->outcomes[o]);
-    jw_close(w, '}');
+    write_outcomes(w, c->outcomes);
     kv_g6(w, "corruption_rate", sim_report_ratio(bad, c->trials));
     kv_pair(w, "corruption_ci95", cci);
     kv_g6(w, "lost_fsync_rate", sim_report_ratio(c->outcomes[SIM_OUT_LOST_FSYNC], c->trials));
@@ -365,6 +406,7 @@ static void write_case(Jw *w, const SimCaseResult *c, gboolean shard)
         jw_close(w, '}');
     }
     write_notes(w, c->notes);
+    if (c->cstates) write_crash_states(w, c->cstates);
     if (shard && c->data) write_shard_data(w, c);
     jw_close(w, '}');
 }

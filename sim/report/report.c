@@ -61,6 +61,8 @@ void sim_case_result_free(SimCaseResult *c)
     if (c->notes) g_ptr_array_unref(c->notes);
     if (c->sweep) g_ptr_array_unref(c->sweep);
     sim_case_data_free(c->data);
+    if (c->cstates) g_free(c->cstates->w_reason);
+    g_free(c->cstates);
     g_free(c);
 }
 

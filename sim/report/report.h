@@ -55,6 +55,27 @@ void         sim_case_data_free(SimCaseData *d);                  /* NULL-safe *
 /* Append a run (takes the notes array); runs must come in ascending order. */
 void         sim_case_data_add_run(SimCaseData *d, SimRunSummary *s);
 
+/* `run --crash-states exhaustive`: every crash state an honest device could
+ * have left at each sampled cut (sim/crash/states.h), summed over the cuts. */
+typedef struct {
+    guint      max_pending;            /* --max-pending: enumerate up to this many free writes */
+    guint      samples;                /* states sampled at a cut with more free writes */
+    guint64    cuts, states;           /* cuts judged, states judged over all of them */
+    guint64    sampled_cuts;           /* cuts with more than max_pending free writes */
+    guint64    bad_cuts;               /* cuts with at least one corrupt or unmountable state */
+    guint64    counts[SIM_OUT_N];      /* outcomes over all states judged */
+    guint      max_free;               /* most free writes at one cut */
+    /* the smallest witness (fewest durable free writes; then the lowest run, trial) */
+    gboolean   have_witness;
+    guint      w_run;
+    guint64    w_trial;
+    SimTime    w_t;
+    guint      w_size, w_free;         /* durable free writes in it, free writes at that cut */
+    gboolean   w_sampled;
+    SimOutcome w_outcome;
+    char      *w_reason;
+} SimCrashStatesSummary;
+
 #define SIM_CDF_N 23                   /* quantiles of the fsync latency CDF */
 extern const double sim_cdf_q[SIM_CDF_N];
 
@@ -86,6 +107,8 @@ typedef struct {
     /* The per-run data the case was aggregated from, or NULL; written as
      * "shard_data" when the results are a shard. Owned. */
     SimCaseData *data;
+    /* --crash-states exhaustive, else NULL ("crash_states"). Owned. */
+    SimCrashStatesSummary *cstates;
 } SimCaseResult;
 
 typedef struct {

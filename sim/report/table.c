@@ -140,6 +140,34 @@ void sim_report_table(const SimResults *r, GString *out)
             g_string_append_c(out, '\n');
         }
     }
+    /* --crash-states exhaustive: what any honest device could have left at those cuts */
+    for (guint i = 0; i < n; i++) {
+        const SimCaseResult *c = g_ptr_array_index(r->cases, i);
+        const SimCrashStatesSummary *s = c->cstates;
+        if (!s) continue;
+        g_string_append_printf(out, "  %s: crash states (exhaustive, --max-pending %u): %" G_GUINT64_FORMAT
+                               " cuts, %" G_GUINT64_FORMAT " states:", cells[(gsize)i * NCOLS], s->max_pending,
+                               s->cuts, s->states);
+        for (int o = 0; o < SIM_OUT_N; o++)
+            g_string_append_printf(out, "%s %s %" G_GUINT64_FORMAT, o ? "," : "", sim_outcome_name(o), s->counts[o]);
+        g_string_append_printf(out, "; %" G_GUINT64_FORMAT " cut%s with a corrupt state\n", s->bad_cuts,
+                               s->bad_cuts == 1 ? "" : "s");
+        if (s->sampled_cuts)
+            g_string_append_printf(out, "    note: SAMPLED at %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                                   " cuts (more than %u free writes, up to %u there): %u states each, not all;"
+                                   " the counts include those samples\n",
+                                   s->sampled_cuts, s->cuts, s->max_pending, s->max_free, s->samples);
+        if (s->have_witness) {
+            char t[G_ASCII_DTOSTR_BUF_SIZE];
+            g_ascii_formatd(t, sizeof t, "%.6f", sim_time_to_s(s->w_t));
+            g_string_append_printf(out, "    %s witness: run %u trial %" G_GUINT64_FORMAT " t=%ss, %u of %u free writes"
+                                   " durable: %s\n      powercut explain %s --case %s -s %" G_GUINT64_FORMAT " -n %" G_GUINT64_FORMAT
+                                   " --run %u --trial %" G_GUINT64_FORMAT " --witness --max-pending %u\n",
+                                   s->w_sampled ? "a minimal" : "a smallest", s->w_run, s->w_trial, t, s->w_size,
+                                   s->w_free, sim_outcome_name(s->w_outcome), r->scenario, c->name, r->seed,
+                                   c->trials, s->w_run, s->w_trial, s->max_pending);
+        }
+    }
     for (gsize i = 0; i < (gsize)n * NCOLS; i++) g_free(cells[i]);
     g_free(cells);
 }
