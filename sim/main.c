@@ -18,9 +18,10 @@
 
 static const char *const summary =
     "powercut - what survives a power cut? A discrete-event simulator of the Linux storage stack:\n"
-    "a jbd2-style journaling file system, the block layer's PREFLUSH/FUA, and a disk with a volatile\n"
-    "write cache. It cuts power at random instants, recovers (journal replay, then an fsck-style\n"
-    "check) and reports corruption and data-loss rates with 95% CIs beside throughput.";
+    "a jbd2-style journaling file system, the block layer's PREFLUSH/FUA, and disks, SSDs and RAID\n"
+    "controllers with volatile or battery-backed caches (and devices that lie). It cuts power at\n"
+    "random instants, recovers (journal replay, then an fsck-style check) and reports corruption\n"
+    "and data-loss rates with 95% CIs beside throughput.";
 
 static const char *const commands =
     "Commands:\n"
