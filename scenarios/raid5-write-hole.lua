@@ -24,7 +24,10 @@
 -- nvcache-member-failure: a battery-backed 1 GiB write-back cache. The
 --     controller keeps a stripe's new data and parity in the cache until
 --     both are on the members and writes them again at power-on, closing
---     the hole: the same failure loses nothing. Checked by `expect`.
+--     the hole: the same failure loses nothing. Checked by `expect`. (Only
+--     with the member caches off: `--set raid.member_cache=true` frees
+--     lines into volatile member caches and the hole reopens - the
+--     expectation then fails, as it should.)
 --
 --   powercut run scenarios/raid5-write-hole.lua
 --   powercut run scenarios/raid5-write-hole.lua --set failed_member=0

@@ -42,7 +42,8 @@
  *                caches are volatile and never count). After an unclean
  *                shutdown a mirror is resynchronised from its primary, so the
  *                primary's media is what the volume holds (modelling choice:
- *                "copy from first"; member failures are not modelled).
+ *                "copy from first"). Member failure after the cut: RAID-5
+ *                only (failed_member, see the RAID-5 section below).
  * It is updated (a) when a write enters a non-volatile cache, (b) when the
  * cache releases L (logical falls back to the member media, which may be
  * OLDER than what was acknowledged: the R2 loss), and (c) from the listener
@@ -243,6 +244,7 @@ struct Raid {
     /* RAID-5 */
     GHashTable *lines;        /* member block -> Line, for every line touched */
     GHashTable *sent;         /* L -> newest token sent to its member (default: member_value) */
+    GHashTable *row_locks;    /* row -> GQueue of R5Row: the head holds the row, the rest wait */
     SimToken    ptok_next;    /* next device-private parity token */
     gint        failed;       /* failed_member */
     GQueue      waitq;        /* host writes waiting for cache room */
@@ -495,16 +497,22 @@ static void fan_out(Raid *r, SimIoOp op, guint32 flags, guint16 origin, guint64 
  * the lines touched, then write new data and new parity (per line: old
  * parity ^ old data ^ new data). Data and parity are separate member writes,
  * neither ordered nor atomic with respect to each other: the write hole.
- * Concurrent writes to one row are not serialised (no stripe lock), which
- * only affects timing: the parity snapshot is taken when the writes are
- * issued, from the controller's own view of the data (`sent`). */
+ * Parity is read and written per run of touched lines (a write straddling a
+ * stripe-unit boundary touches two lines, not the unit between them).
+ *
+ * Row lock (as md's stripe cache and controllers do): one write per row at a
+ * time, the others wait in arrival order. So the old data and parity a
+ * read-modify-write reads are those the previous write left, the parity
+ * snapshot taken when the writes are issued is exactly old ^ old ^ new, and
+ * two writes of one block reach the member in arrival order - a newer copy
+ * can never land before an older one still waiting for its reads. */
 typedef struct R5Op R5Op;
 typedef struct {
     R5Op    *op;
     guint64  row;
     GArray  *blocks;          /* guint64 L, ascending */
     GArray  *toks;            /* SimToken, beside blocks */
-    guint64  o_lo, o_hi;      /* lines touched: member blocks row*su + [o_lo, o_hi] */
+    guint8  *lines;           /* stripe_blocks flags: line row*su + o touched */
     guint    pending;
 } R5Row;
 struct R5Op { Raid *r; guint32 flags; guint16 origin; guint rows; FanDone done; gpointer what; };
@@ -546,12 +554,36 @@ static void r5_data_runs(Raid *r, R5Row *rw, SimIoOp op, SimIoDoneFn fn)
     }
 }
 
+/* Parity runs: one member request per run of consecutive touched lines.
+ * toks (writes) holds a token per touched line, in line order. */
+static void r5_parity_runs(Raid *r, R5Row *rw, SimIoOp op, const SimToken *toks, SimIoDoneFn fn)
+{
+    guint64 su = (guint64)r->cfg.stripe_blocks, base = rw->row * su;
+    guint p = sim_raid5_parity_member(&r->cfg, base);
+    guint k = 0;
+    for (guint64 o = 0; o < su;) {
+        if (!rw->lines[o]) {
+            o++;
+            continue;
+        }
+        guint64 e = o;
+        while (e < su && rw->lines[e])
+            e++;
+        r5_submit(r, rw, op, p, base + o, (guint32)(e - o), toks ? toks + k : NULL, fn);
+        k += (guint)(e - o);
+        o = e;
+    }
+}
+
 static void r5_row_free(R5Row *rw)
 {
     g_array_free(rw->blocks, TRUE);
     g_array_free(rw->toks, TRUE);
+    g_free(rw->lines);
     g_free(rw);
 }
+
+static void r5_row_start(Raid *r, R5Row *rw);
 
 static void r5_write_done(SimIo *c, gpointer ctx)
 {
@@ -562,16 +594,27 @@ static void r5_write_done(SimIo *c, gpointer ctx)
     R5Op *op = rw->op;
     Raid *r = op->r;
     guint64 su = (guint64)r->cfg.stripe_blocks;
-    for (guint64 o = rw->o_lo; o <= rw->o_hi; o++) {
+    for (guint64 o = 0; o < su; o++) {
+        if (!rw->lines[o])
+            continue;
         Line *ln = line_get(r, rw->row * su + o);
         if (--ln->inflight == 0 && r->nv)
             r5_refresh(r, rw->row * su + o);
     }
+    /* release the row lock: the next write of this row starts */
+    GQueue *q = g_hash_table_lookup(r->row_locks, GSIZE_TO_POINTER((gsize)rw->row));
+    g_assert(q && g_queue_peek_head(q) == rw);
+    g_queue_pop_head(q);
+    R5Row *next = g_queue_peek_head(q);
+    if (!next)
+        g_hash_table_remove(r->row_locks, GSIZE_TO_POINTER((gsize)rw->row));
     r5_row_free(rw);
     if (--op->rows == 0) {
         op->done(r, op->what);
         g_free(op);
     }
+    if (next)
+        r5_row_start(r, next);
 }
 
 static void r5_issue_writes(Raid *r, R5Row *rw)
@@ -580,25 +623,25 @@ static void r5_issue_writes(Raid *r, R5Row *rw)
     for (guint i = 0; i < rw->blocks->len; i++)
         g_hash_table_insert(r->sent, GSIZE_TO_POINTER((gsize)g_array_index(rw->blocks, guint64, i)),
                             GUINT_TO_POINTER(g_array_index(rw->toks, SimToken, i)));
-    guint32 np = (guint32)(rw->o_hi - rw->o_lo + 1);
-    SimToken *ptoks = g_new(SimToken, np);
-    for (guint32 j = 0; j < np; j++) {
-        guint64 mb = rw->row * su + rw->o_lo + j;
+    GArray *ptoks = g_array_new(FALSE, FALSE, sizeof(SimToken));
+    for (guint64 o = 0; o < su; o++) {
+        if (!rw->lines[o])
+            continue;
+        guint64 mb = rw->row * su + o;
         Line *ln = line_get(r, mb);
         PVer v = { r->ptok_next++, g_new(SimToken, r->n - 1) };
         g_assert(v.tok < SIM_TOKEN_GARBAGE);
         for (guint k = 0; k < r->n - 1; k++)
             v.snap[k] = sent_get(r, sim_raid5_line_block(&r->cfg, mb, k));
         g_array_append_val(ln->issued, v);
-        ptoks[j] = v.tok;
+        g_array_append_val(ptoks, v.tok);
         if (ln->inflight++ == 0 && r->nv)
             r5_refresh(r, mb);
     }
     rw->pending++;                           /* guard while issuing */
     r5_data_runs(r, rw, SIM_IO_WRITE, r5_write_done);
-    r5_submit(r, rw, SIM_IO_WRITE, sim_raid5_parity_member(&r->cfg, rw->row * su), rw->row * su + rw->o_lo, np,
-              ptoks, r5_write_done);
-    g_free(ptoks);
+    r5_parity_runs(r, rw, SIM_IO_WRITE, (const SimToken *)ptoks->data, r5_write_done);
+    g_array_free(ptoks, TRUE);
     rw->pending--;                           /* at least the parity write is out */
 }
 
@@ -608,6 +651,21 @@ static void r5_read_done(SimIo *c, gpointer ctx)
     sim_io_free(c);
     if (--rw->pending == 0)
         r5_issue_writes(rw->op->r, rw);
+}
+
+/* The row lock is held: a full row goes out at once, a partial one reads
+ * first. */
+static void r5_row_start(Raid *r, R5Row *rw)
+{
+    guint64 su = (guint64)r->cfg.stripe_blocks;
+    if (rw->blocks->len == su * (r->n - 1)) {
+        r5_issue_writes(r, rw);
+        return;
+    }
+    rw->pending++;
+    r5_data_runs(r, rw, SIM_IO_READ, r5_read_done);
+    r5_parity_runs(r, rw, SIM_IO_READ, NULL, r5_read_done);
+    rw->pending--;
 }
 
 /* Write [block, block+n) (live mask from seg, or NULL) through parity; calls
@@ -627,13 +685,12 @@ static void r5_write(Raid *r, guint32 flags, guint16 origin, guint64 block, guin
         if (!rw || rw->row != row) {
             rw = g_new0(R5Row, 1);
             *rw = (R5Row){ op, row, g_array_new(FALSE, FALSE, sizeof(guint64)),
-                           g_array_new(FALSE, FALSE, sizeof(SimToken)), o, o, 0 };
+                           g_array_new(FALSE, FALSE, sizeof(SimToken)), g_new0(guint8, su), 0 };
             g_ptr_array_add(rows, rw);
         }
         g_array_append_val(rw->blocks, L);
         g_array_append_val(rw->toks, tokens[i]);
-        rw->o_lo = MIN(rw->o_lo, o);
-        rw->o_hi = MAX(rw->o_hi, o);
+        rw->lines[o] = 1;
         line_get(r, row * su + o);          /* before anything of the line changes */
     }
     op->rows = rows->len;
@@ -645,16 +702,15 @@ static void r5_write(Raid *r, guint32 flags, guint16 origin, guint64 block, guin
     }
     for (guint i = 0; i < rows->len; i++) {
         rw = g_ptr_array_index(rows, i);
-        if (rw->blocks->len == row_blocks) {
-            r5_issue_writes(r, rw);          /* full stripe: no reads */
-            continue;
+        GQueue *q = g_hash_table_lookup(r->row_locks, GSIZE_TO_POINTER((gsize)rw->row));
+        gboolean free_row = !q;
+        if (!q) {
+            q = g_queue_new();
+            g_hash_table_insert(r->row_locks, GSIZE_TO_POINTER((gsize)rw->row), q);
         }
-        guint64 mb = rw->row * su + rw->o_lo;
-        rw->pending++;
-        r5_data_runs(r, rw, SIM_IO_READ, r5_read_done);
-        r5_submit(r, rw, SIM_IO_READ, sim_raid5_parity_member(&r->cfg, mb), mb, (guint32)(rw->o_hi - rw->o_lo + 1),
-                  NULL, r5_read_done);
-        rw->pending--;
+        g_queue_push_tail(q, rw);            /* the head holds the lock */
+        if (free_row)
+            r5_row_start(r, rw);
     }
     g_ptr_array_free(rows, TRUE);
 }
@@ -886,6 +942,7 @@ static void raid_destroy(SimBlkDev *d)
     g_hash_table_destroy(r->mtok);
     g_hash_table_destroy(r->lines);
     g_hash_table_destroy(r->sent);
+    g_hash_table_destroy(r->row_locks);
     g_queue_clear(&r->waitq);
     g_queue_clear(&r->flushq);
     g_free(r);
@@ -928,6 +985,7 @@ SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *mem
     r->mtok = g_hash_table_new(g_direct_hash, g_direct_equal);
     r->lines = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, line_free);
     r->sent = g_hash_table_new(g_direct_hash, g_direct_equal);
+    r->row_locks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_queue_free);
     r->ptok_next = SIM_TOKEN_DEV_FIRST;
     r->failed = (gint)cfg->failed_member;
     if (sim_raid_caching(cfg)) {

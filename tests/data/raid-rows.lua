@@ -19,6 +19,11 @@
 --   r4-outage-barrier           the same with barriers on: the controller still advertises
 --                               write-through (it cannot know the outage length), so
 --                               barriers change nothing
+--   r5-bbu-append-barrier       RAID-5 (4 disks, 4 KiB stripe unit) behind the BBU, an fsync'd
+--                               append log: each append rewrites the log's last block in place,
+--                               so writes of one block race in the controller (the row lock)
+--   r5-forced-wb-barrier        RAID-5 behind a volatile controller cache, barriers on: safe
+--   r5-members-on-drain-barrier RAID-5, member caches on, flushes drained, barriers on: safe
 --   bare-sata-barrier / -nobarrier  one of the member disks alone (its 64 MiB cache on):
 --                               what barriers cost without a controller (issue 3 part 8)
 --
@@ -48,6 +53,12 @@ return {
     { name = "r4-outage-nobarrier", raid = { outage_h = 100 } },
     { name = "r6-write-through-nobarrier", raid = { write_policy = "write-through" } },
     { name = "r4-outage-barrier", fs = { barrier = true }, raid = { outage_h = 100 } },
+    { name = "r5-bbu-append-barrier", fs = { barrier = true }, raid = { level = 5, disks = 4, stripe_blocks = 1 },
+      workload = { kind = "fsync_append", append_bytes = 6000, think_us = 1000 } },
+    { name = "r5-forced-wb-barrier", fs = { barrier = true },
+      raid = presets.megaraid_forced_wb { level = 5, disks = 4 } },
+    { name = "r5-members-on-drain-barrier", fs = { barrier = true },
+      raid = { level = 5, disks = 4, member_cache = true, flush = "drain" } },
     { name = "bare-sata-barrier", device = { model = "hdd" }, fs = { barrier = true } },
     { name = "bare-sata-nobarrier", device = { model = "hdd" } },
   },
