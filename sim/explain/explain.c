@@ -1688,7 +1688,13 @@ int powercut_cmd_explain(int argc, char **argv)
         "Simulates the chosen run again, with a trace of every block request, up to the cut, and tells\n"
         "where each of the last N writes was (host queue, in flight, drive cache, on media, torn), what\n"
         "the flushes covered, what the cut destroyed, each recovery step, the checker's finding, the\n"
-        "verdict and why. --trial K --run R is the cut numbered (run R, trial K) in run --trials-csv\n"
+        "verdict and why. On a RAID stack (device.model = \"raid\") each write is placed per layer: in\n"
+        "the controller's volatile cache, in the battery- or flash-backed controller cache (survives), in\n"
+        "flight to member k, in member k's volatile cache, on member k's media, or (RAID-5 with\n"
+        "raid.failed_member) on the failed member, rebuilt from parity correctly or as garbage. On an SSD:\n"
+        "in the DRAM buffer (volatile), in the PLP-protected buffer (durable), being programmed, and the\n"
+        "FAST'13 fault effects (bit corruption, flying write, mapping not persisted) when enabled.\n"
+        "--witness is refused on a degraded RAID-5 (raid.failed_member >= 0). --trial K --run R is the cut numbered (run R, trial K) in run --trials-csv\n"
         "(same seed, -D and -n give the same cut). Colour only on a terminal (and not with NO_COLOR set).\n"
         "Example: powercut explain scenarios/barriers.lua --case barrier-off --first corrupt");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -1752,6 +1758,14 @@ int powercut_cmd_explain(int argc, char **argv)
             g_string_append_printf(names, "%s%s", i ? ", " : "", ((SimCaseSpec *)g_ptr_array_index(sc->cases, i))->name);
         int st = sim_cli_usage("%s: no case named '%s' (cases: %s)", argv[1], opt_case, names->str);
         g_string_free(names, TRUE);
+        sim_scenario_free(sc);
+        return st;
+    }
+    if (opt_witness && cs->dev_model == SIM_DEV_RAID && cs->raid.failed_member >= 0) {
+        /* as run --crash-states exhaustive: the degraded rebuild is not an honest device */
+        int st = sim_cli_usage("explain: case %s: --witness cannot enumerate a degraded RAID-5 (raid.failed_member: "
+                               "the rebuild from parity corrupts blocks no pending write touched, which no honest "
+                               "device does; allowed: raid.failed_member = -1)", opt_case);
         sim_scenario_free(sc);
         return st;
     }
