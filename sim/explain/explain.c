@@ -175,6 +175,7 @@ enum {
     /* lost at the cut */
     W_CTRL_CACHE, W_MEMBER_FLIGHT, W_MEMBER_CACHE, W_REBUILT_GARBAGE, W_CTRL_FLIGHT,
     W_SSD_FLIGHT, W_SSD_BUFFER, W_SSD_PROGRAM, W_SSD_PROGRAM_BITS, W_SSD_PROGRAM_FLY, W_SSD_MAP_PENDING,
+    W_SUPERSEDED_DEV,            /* a later write of the block replaced it inside the device */
 };
 #define W_KIND(w) ((w) & 0xffu)
 #define W_MEMBER(w) ((w) >> 8)
@@ -395,6 +396,8 @@ static Where block_where(const Ex *x, guint idx, guint32 j)
     const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
     guint64 b = f->block + j;
     SimToken tok = f->tok[j];
+    if (s == ST_SUPERSEDED && x->model != SIM_DEV_HDD)
+        return W_SUPERSEDED_DEV;
     if (x->model == SIM_DEV_RAID) {
         if (s == ST_FLIGHT)
             return W_CTRL_FLIGHT;
@@ -495,6 +498,7 @@ static const char *where_name(Where w)
     case W_SSD_PROGRAM_BITS: return "being programmed; its blocks hold garbage until the program ends (bit corruption)";
     case W_SSD_PROGRAM_FLY: return "being programmed onto the wrong page (flying write)";
     case W_SSD_MAP_PENDING: return "programmed, but its mapping update was not persisted (unserializable write)";
+    case W_SUPERSEDED_DEV: return "overwritten by a later write of the block before it became durable";
     case W_MEMBER_MEDIA: case W_MEMBER_FLIGHT: case W_MEMBER_CACHE: case W_REBUILT_OK: case W_REBUILT_GARBAGE:
         return member_text(W_KIND(w), W_MEMBER(w));
     default: return "in the drive cache (completed, not durable)";
@@ -526,6 +530,7 @@ static const char *where_key(Where s)
     case W_SSD_PROGRAM_BITS: return "programming_bit_corruption";
     case W_SSD_PROGRAM_FLY: return "programming_flying";
     case W_SSD_MAP_PENDING: return "mapping_not_persisted";
+    case W_SUPERSEDED_DEV: return "superseded";
     case W_MEMBER_MEDIA: return "member_media";
     case W_MEMBER_FLIGHT: return "member_in_flight";
     case W_MEMBER_CACHE: return "member_cache";
@@ -912,7 +917,7 @@ static char *causal(const Ex *x, guint nlost)
         }
         if (si >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, si);
-            BlockState bs = block_state(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
+            Where bs = block_where(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
             g_autofree char *when = ts(f->t_issue);
             g_string_append_printf(s, ", because the %s block of T%u at log position %u (issued at %s s) was %s at "
                                       "the cut, so recovery stopped ",
