@@ -178,7 +178,12 @@ enum {
     W_SUPERSEDED_DEV,            /* a later write of the block replaced it inside the device */
 };
 #define W_KIND(w) ((w) & 0xffu)
-#define W_MEMBER(w) ((w) >> 8)
+#define W_MEMBER(w) (((w) >> 8) & 0xffu)
+/* a mirror's second copy (RAID-1/10): its kind (a member kind, 0: not told) and member */
+#define W_MIRROR(kind, m) ((guint32)(kind) << 16 | (guint32)(m) << 24)
+#define W_MKIND(w) (((w) >> 16) & 0xffu)
+#define W_MMEMBER(w) ((w) >> 24)
+#define W_PRIMARY(w) ((w) & 0xffffu)   /* without the mirror (for sentences) */
 
 typedef struct {
     /* what was simulated */
@@ -404,16 +409,20 @@ static Where block_where(const Ex *x, guint idx, guint32 j)
         if (s != ST_MEDIA && s != ST_CACHE)
             return s;
         guint mem = 0, mir = 0;
-        SimRaidAt a = sim_raid_where(x->hdd, b, tok, &mem, NULL, &mir);
+        SimRaidAt ma = SIM_RAID_AT_NONE;
+        SimRaidAt a = sim_raid_where(x->hdd, b, tok, &mem, &ma, &mir);
+        guint32 mw = ma == SIM_RAID_AT_MEMBER_CACHE ? W_MIRROR(W_MEMBER_CACHE, mir)
+                   : ma == SIM_RAID_AT_MEMBER_MEDIA ? W_MIRROR(W_MEMBER_MEDIA, mir)
+                   : ma == SIM_RAID_AT_MEMBER_FLIGHT ? W_MIRROR(W_MEMBER_FLIGHT, mir) : 0;
         switch (a) {
         case SIM_RAID_AT_NV_CACHE:
             return x->cs->raid.backing == SIM_RAID_BACKING_FLASH ? W_NV_FLASH : W_NV_BATTERY;
         case SIM_RAID_AT_VOL_CACHE: return W_CTRL_CACHE;
         case SIM_RAID_AT_REBUILT_OK: return W_REBUILT_OK | mem << 8;
         case SIM_RAID_AT_REBUILT_GARBAGE: return W_REBUILT_GARBAGE | mem << 8;
-        case SIM_RAID_AT_MEMBER_CACHE: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_CACHE | mem << 8);
-        case SIM_RAID_AT_MEMBER_MEDIA: return (s == ST_MEDIA ? W_MEMBER_MEDIA | mem << 8 : s);
-        case SIM_RAID_AT_MEMBER_FLIGHT: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_FLIGHT | mem << 8);
+        case SIM_RAID_AT_MEMBER_CACHE: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_CACHE | mem << 8 | mw);
+        case SIM_RAID_AT_MEMBER_MEDIA: return (s == ST_MEDIA ? W_MEMBER_MEDIA | mem << 8 | mw : s);
+        case SIM_RAID_AT_MEMBER_FLIGHT: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_FLIGHT | mem << 8 | mw);
         default: return s;
         }
     }
@@ -466,20 +475,42 @@ static WriteFate write_fate(const Ex *x, guint idx)
     return r;
 }
 
-/* Device texts naming a member: built once per (kind, member), kept for the process. */
-static const char *member_text(guint kind, guint m)
+/* Device texts naming members: built once per Where, kept for the process
+ * (explain is one command of one thread). */
+static const char *member_text(Where w)
 {
-    static char *cache[W_SSD_MAP_PENDING + 1][64];
-    m = MIN(m, 63u);
-    if (!cache[kind][m]) {
-        const char *f = kind == W_MEMBER_MEDIA ? "on member %u's media"
-                      : kind == W_MEMBER_FLIGHT ? "in flight to member %u (sent by the controller, not yet completed)"
-                      : kind == W_MEMBER_CACHE ? "in member %u's volatile cache (the controller had freed it)"
-                      : kind == W_REBUILT_OK ? "on failed member %u; rebuilt correctly from parity"
-                      : "on failed member %u; rebuilt from parity as garbage (a stripe write to its row was cut)";
-        cache[kind][m] = g_strdup_printf(f, m);
-    }
-    return cache[kind][m];
+    static GHashTable *texts;
+    if (!texts)
+        texts = g_hash_table_new(g_direct_hash, g_direct_equal);
+    char *t = g_hash_table_lookup(texts, GUINT_TO_POINTER(w));
+    if (t)
+        return t;
+    guint kind = W_KIND(w), m = W_MEMBER(w), mk = W_MKIND(w), mm = W_MMEMBER(w);
+    const char *f = kind == W_MEMBER_MEDIA ? "on member %u's media"
+                  : kind == W_MEMBER_FLIGHT ? "in flight to member %u (sent by the controller, not yet completed)"
+                  : kind == W_MEMBER_CACHE ? "in member %u's volatile cache (the controller had freed it)"
+                  : kind == W_REBUILT_OK ? "on failed member %u; rebuilt correctly from parity"
+                  : "on failed member %u; rebuilt from parity as garbage (a stripe write to its row was cut)";
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(g, f, m);
+    if (mk)
+        g_string_append_printf(g, "; its mirror copy %s member %u%s",
+                               mk == W_MEMBER_MEDIA ? "on" : mk == W_MEMBER_FLIGHT ? "in flight to" : "in",
+                               mm, mk == W_MEMBER_MEDIA ? "'s media" : mk == W_MEMBER_CACHE ? "'s volatile cache" : "");
+    t = g_string_free(g, FALSE);
+    g_hash_table_insert(texts, GUINT_TO_POINTER(w), t);
+    return t;
+}
+
+static const char *where_name(Where w);
+
+/* write_fate without the mirror copies (for sentences). */
+static WriteFate write_fate_primary(const Ex *x, guint idx)
+{
+    WriteFate r = write_fate(x, idx);
+    r.where = W_PRIMARY(r.where);
+    r.dwhere = W_PRIMARY(r.dwhere);
+    return r;
 }
 
 static const char *where_name(Where w)
@@ -500,7 +531,7 @@ static const char *where_name(Where w)
     case W_SSD_MAP_PENDING: return "programmed, but its mapping update was not persisted (unserializable write)";
     case W_SUPERSEDED_DEV: return "overwritten by a later write of the block before it became durable";
     case W_MEMBER_MEDIA: case W_MEMBER_FLIGHT: case W_MEMBER_CACHE: case W_REBUILT_OK: case W_REBUILT_GARBAGE:
-        return member_text(W_KIND(w), W_MEMBER(w));
+        return member_text(w);
     default: return "in the drive cache (completed, not durable)";
     }
 }
@@ -807,13 +838,13 @@ static char *causal(const Ex *x, guint nlost)
                                        tid, lts ? (x->model == SIM_DEV_HDD ? "reached the platter at " : "became durable at ")
                                                 : (x->model == SIM_DEV_HDD ? "was not on the platter" : "was not durable"),
                                        lts ? lts : "", lts ? " s" : "", jb, pos,
-                                       state_text(block_where(x, (guint)bi, (guint32)(jb - bf->block))));
+                                       state_text(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))));
                 (void)bs;
             }
         }
         gint64 js = last_write_of(x, x->L->jstart);
         if (r->refused_jsb && js >= 0) {
-            WriteFate fr = write_fate(x, (guint)js);
+            WriteFate fr = write_fate_primary(x, (guint)js);
             const char *k;
             g_autofree char *ft = fate_text(&fr, &k);
             g_autofree char *when = ts(g_array_index(x->tr.fs, FsRec, js).t_issue);
@@ -842,7 +873,7 @@ static char *causal(const Ex *x, guint nlost)
             gint64 js = last_write_of(x, x->L->jstart);
             g_autofree char *jft = NULL;
             if (js >= 0) {
-                WriteFate fr = write_fate(x, (guint)js);
+                WriteFate fr = write_fate_primary(x, (guint)js);
                 const char *k;
                 jft = fate_text(&fr, &k);
             }
@@ -878,9 +909,9 @@ static char *causal(const Ex *x, guint nlost)
                         bft = g_strdup_printf("still in the drive cache (completed at %s s, not durable)", cd);
                     else
                         bft = g_strdup_printf("%s (completed at %s s, not durable)",
-                                              where_name(block_where(x, (guint)bi, (guint32)(jb - bf->block))), cd);
+                                              where_name(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))), cd);
                 } else {
-                    bft = g_strdup(state_text(block_where(x, (guint)bi, (guint32)(jb - bf->block))));
+                    bft = g_strdup(state_text(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))));
                 }
             }
             g_string_append_printf(s, "The commit block of T%u%s%s%s %s%s%s%s before journal block %"
@@ -901,7 +932,7 @@ static char *causal(const Ex *x, guint nlost)
         gint64 wi = have_rb ? last_write_of(x, rb) : -1;
         gboolean wi_lost = FALSE;
         if (wi >= 0) {
-            WriteFate fr = write_fate(x, (guint)wi);
+            WriteFate fr = write_fate_primary(x, (guint)wi);
             wi_lost = fr.lost || fr.torn;
         }
         /* the log block recovery stopped at: what should have been there, and where it was */
@@ -917,7 +948,7 @@ static char *causal(const Ex *x, guint nlost)
         }
         if (si >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, si);
-            Where bs = block_where(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
+            Where bs = W_PRIMARY(block_where(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block)));
             g_autofree char *when = ts(f->t_issue);
             g_string_append_printf(s, ", because the %s block of T%u at log position %u (issued at %s s) was %s at "
                                       "the cut, so recovery stopped ",
@@ -927,12 +958,13 @@ static char *causal(const Ex *x, guint nlost)
                 g_string_append_printf(s, "after T%u and replayed nothing newer", r->last_tid);
             else
                 g_string_append(s, "before replaying anything");
-            if (bs == ST_CACHE || bs == ST_QUEUE || bs == ST_FLIGHT)
+            BlockState bs0 = block_state(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
+            if (bs0 == ST_CACHE || bs0 == ST_QUEUE || bs0 == ST_FLIGHT)
                 g_string_append(s, flushed(x, (guint)si) ? " (although a flush issued after its completion had been acknowledged)"
                                                           : " (no flush had covered it)");
         } else if (wi >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, wi);
-            WriteFate fr = write_fate(x, (guint)wi);
+            WriteFate fr = write_fate_primary(x, (guint)wi);
             const char *k;
             g_autofree char *ft = fate_text(&fr, &k);
             g_autofree char *when = ts(f->t_issue);
