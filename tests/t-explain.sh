@@ -350,6 +350,20 @@ else nok "R1: battery-backed cache" "$(sed -n '/^The last/,/^$/p' "$T/out" | tai
 run $PC explain $RB --case no-bbu-nobarrier -D run.runs=1 -n 40 --trial 3
 grep -q "in the controller's volatile cache  LOST" "$T/out" && ok "R3: writes lost in the controller's volatile cache" ||
     nok "R3: controller volatile cache" "$(sed -n '/^The last/,/^$/p' "$T/out" | tail -3)"
+# R4 (the outage outlasts the battery): the cache the controller trusted is lost; same outcome as run
+run $PC run $RB --case members-cache-off-nobarrier -D run.runs=1 -n 20 -D outage_h=100 -q --trials-csv "$T/r4.csv"
+want=$(awk -F, 'NR > 1 && $3 == 3 { print $5; exit }' "$T/r4.csv")
+run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain $RB --case members-cache-off-nobarrier -D run.runs=1 -n 20 -D outage_h=100 --trial 3
+got=$(sed -n 's/^Verdict: \([A-Z_]*\).*/\1/p' "$T/out" | tr 'A-Z' 'a-z')
+if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] && grep -q "trace verified" "$T/err" &&
+   grep -q "in the battery-backed controller cache, lost: the outage outlasts the battery  LOST" "$T/out"; then
+    ok "R4: $got as run says; writes lost in the battery-backed cache the outage outlasts"
+else nok "R4: explain = run, battery outlasted" "explain '$got', run '$want', exit $rc"; fi
+# --at and --json on an SSD: the device's location keys
+run $PC explain scenarios/ssd-plp.lua --case consumer-barrier-off --at 2.5 --json
+if [ "$rc" = 0 ] && grep -q '"at_cut" : "dram_buffer"' "$T/out" && grep -q '"outcome" : "' "$T/out"; then
+    ok "--at --json on an SSD: writes at_cut dram_buffer"
+else nok "--at --json on an SSD" "exit $rc"; fi
 # R5: the first corrupt trial replays a journal block that lay on the failed member, rebuilt as garbage
 run $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure -D run.runs=1 -n 40 --first corrupt
 if [ "$rc" = 0 ] && grep -q "^Verdict: CORRUPT" "$T/out" && grep -q "rebuilt from parity as garbage" "$T/out"; then

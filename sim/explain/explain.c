@@ -176,6 +176,7 @@ enum {
     W_CTRL_CACHE, W_MEMBER_FLIGHT, W_MEMBER_CACHE, W_REBUILT_GARBAGE, W_CTRL_FLIGHT,
     W_SSD_FLIGHT, W_SSD_BUFFER, W_SSD_PROGRAM, W_SSD_PROGRAM_BITS, W_SSD_PROGRAM_FLY, W_SSD_MAP_PENDING,
     W_SUPERSEDED_DEV,            /* a later write of the block replaced it inside the device */
+    W_CTRL_CACHE_EXPIRED,        /* a battery-backed controller cache the outage outlasts (R4) */
 };
 #define W_KIND(w) ((w) & 0xffu)
 #define W_MEMBER(w) (((w) >> 8) & 0xffu)
@@ -417,7 +418,8 @@ static Where block_where(const Ex *x, guint idx, guint32 j)
         switch (a) {
         case SIM_RAID_AT_NV_CACHE:
             return x->cs->raid.backing == SIM_RAID_BACKING_FLASH ? W_NV_FLASH : W_NV_BATTERY;
-        case SIM_RAID_AT_VOL_CACHE: return W_CTRL_CACHE;
+        case SIM_RAID_AT_VOL_CACHE:
+            return x->cs->raid.backing == SIM_RAID_BACKING_BATTERY ? W_CTRL_CACHE_EXPIRED : W_CTRL_CACHE;
         case SIM_RAID_AT_REBUILT_OK: return W_REBUILT_OK | mem << 8;
         case SIM_RAID_AT_REBUILT_GARBAGE: return W_REBUILT_GARBAGE | mem << 8;
         case SIM_RAID_AT_MEMBER_CACHE: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_CACHE | mem << 8 | mw);
@@ -530,6 +532,7 @@ static const char *where_name(Where w)
     case W_SSD_PROGRAM_FLY: return "being programmed onto the wrong page (flying write)";
     case W_SSD_MAP_PENDING: return "programmed, but its mapping update was not persisted (unserializable write)";
     case W_SUPERSEDED_DEV: return "overwritten by a later write of the block before it became durable";
+    case W_CTRL_CACHE_EXPIRED: return "in the battery-backed controller cache, lost: the outage outlasts the battery";
     case W_MEMBER_MEDIA: case W_MEMBER_FLIGHT: case W_MEMBER_CACHE: case W_REBUILT_OK: case W_REBUILT_GARBAGE:
         return member_text(w);
     default: return "in the drive cache (completed, not durable)";
@@ -562,6 +565,7 @@ static const char *where_key(Where s)
     case W_SSD_PROGRAM_FLY: return "programming_flying";
     case W_SSD_MAP_PENDING: return "mapping_not_persisted";
     case W_SUPERSEDED_DEV: return "superseded";
+    case W_CTRL_CACHE_EXPIRED: return "controller_cache_expired";
     case W_MEMBER_MEDIA: return "member_media";
     case W_MEMBER_FLIGHT: return "member_in_flight";
     case W_MEMBER_CACHE: return "member_cache";
