@@ -12,6 +12,11 @@
  * 3. At the cut the durable image is the media; recover and check it as the
  *    evaluator does, then tell where each recent write was, what the cut
  *    destroyed, what recovery did, and why the verdict follows.
+ *    Below the trace a RAID controller or an SSD has layers of its own: the
+ *    device model says where a version is inside it (sim_raid_where,
+ *    sim_ssd_where: block_where); the durable image is the controller's
+ *    logical one, which can go back to an older version (R2) or to garbage
+ *    (R5), so on RAID "landed once" is not "durable" (later_on_media).
  */
 #include "../cli.h"
 #include "explain.h"
