@@ -179,7 +179,12 @@ static int cmd_run(int argc, char **argv)
         "are sampled (seeded) and the table and JSON say so (\"sampled_cuts\"). Adds \"crash_states\" to\n"
         "each case's JSON and a summary with the smallest corrupt state and the explain command showing it;\n"
         "the timed figures are unchanged. Cost: up to 2^N recoveries per cut (about 0.1 ms each): keep -n\n"
-        "small (e.g. -n 40). Not for RAID-model cases, not with --shard.");
+        "small (e.g. -n 40). On a RAID case the volume is the device: a write the controller holds in a\n"
+        "non-volatile cache is on its durable image already; the rest is judged as for one honest drive,\n"
+        "so a controller or member cache that loses acknowledged writes (flush = ack with member caches\n"
+        "on, an outage longer than the battery) shows 0 here and its losses in the timed view. Not for a\n"
+        "RAID-5 case with raid.failed_member (a degraded rebuild corrupts blocks no pending write touched:\n"
+        "not an honest device), not with --shard.");
     g_option_context_add_main_entries(ctx, run_entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err))
@@ -250,10 +255,11 @@ static int cmd_run(int argc, char **argv)
         gboolean sel = !opt_case;
         for (char **c = opt_case; c && *c && !sel; c++)
             sel = sim_case_matches(cs, *c);
-        if (sel && cs->dev_model == SIM_DEV_RAID) {
-            fprintf(stderr, "powercut: %s: case %s: --crash-states exhaustive cannot enumerate the RAID controller "
-                            "model yet (its controller and member caches; allowed: single-drive cases, pick them "
-                            "with --case)\n", argv[1], cs->name);
+        if (sel && cs->dev_model == SIM_DEV_RAID && cs->raid.failed_member >= 0) {
+            fprintf(stderr, "powercut: %s: case %s: --crash-states exhaustive cannot enumerate a degraded RAID-5 "
+                            "(raid.failed_member: the rebuild from parity corrupts blocks no pending write touched, "
+                            "which no honest device does; allowed: raid.failed_member = -1, pick cases with "
+                            "--case)\n", argv[1], cs->name);
             sim_scenario_free(sc);
             return EXIT_BAD_INPUT;
         }

@@ -230,7 +230,7 @@ void sim_run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, gui
 void sim_run_one_states(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, guint run, guint64 trials,
                         guint max_pending, SimRunOut *out)
 {
-    g_assert(max_pending >= 1 && cs->dev_model != SIM_DEV_RAID);
+    g_assert(max_pending >= 1 && (cs->dev_model != SIM_DEV_RAID || cs->raid.failed_member < 0));
     run_one(sc, cs, seed, run, trials, TRUE, FALSE, max_pending, out);
 }
 

@@ -266,7 +266,30 @@ for m in 0 -1 21 99999999999; do
     expect_err "--max-pending $m: exit 2" 2 "1 to 20" $PC run $SC --crash-states exhaustive --max-pending $m
 done
 expect_err "--max-pending without exhaustive: exit 2" 2 "only with" $PC run $SC --max-pending 5
-expect_err "exhaustive on a RAID case: exit 2" 2 "RAID controller" $PC run scenarios/raid-bbu.lua --crash-states exhaustive
+# RAID: the volume is the honest device; a write in the battery-backed cache is on its durable image.
+# R1 (battery, member caches off): the timed view loses nothing, and no state is bad either.
+RB=scenarios/raid-bbu.lua
+run $PC run $RB --case members-cache-off-nobarrier -D run.runs=2 -n 6 -j 2 --crash-states exhaustive --json -
+cs=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{"mode":"exhaustive"[^}]*"outcomes":{"consistent":\([0-9]*\),"lost_fsync":\([0-9]*\),"stale_data":\([0-9]*\),"corrupt":\([0-9]*\),"unmountable":\([0-9]*\)}.*/\2 \3 \4 \5/p')
+[ "$rc" = 0 ] && [ "$cs" = "0 0 0 0" ] && ok "exhaustive on RAID (R1: battery, member caches off): no bad state" ||
+    nok "exhaustive on RAID R1" "exit $rc, got '$cs'" "$(head -c 300 "$T/err")"
+# R2 with barriers on (flush = ack, member caches on): the honest view has no bad state (the flushes
+# would have covered them); the timed view (what this controller does) loses fsyncs.
+run $PC run $RB --case members-cache-on-barrier -D run.runs=2 -n 6 -j 2 --crash-states exhaustive --json -
+cs=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{"mode":"exhaustive"[^}]*"outcomes":{"consistent":\([0-9]*\),"lost_fsync":\([0-9]*\),"stale_data":\([0-9]*\),"corrupt":\([0-9]*\),"unmountable":\([0-9]*\)}.*/\2 \3 \4 \5/p')
+tl=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"outcomes":{"consistent":[0-9]*,"lost_fsync":\([0-9]*\),.*"crash_states".*/\1/p')
+[ "$rc" = 0 ] && [ "$cs" = "0 0 0 0" ] && [ "${tl:-0}" -gt 0 ] &&
+    ok "exhaustive on RAID (R2, barriers on): honest view 0 bad states; timed view $tl lost fsyncs" ||
+    nok "exhaustive on RAID R2 barriers on" "exit $rc, states '$cs', timed lost '$tl'"
+# forced write-back without a battery, barriers off (R3): a volatile array cache, corrupt states exist
+run $PC run $RB --case no-bbu-nobarrier -D run.runs=2 -n 6 -j 2 --crash-states exhaustive --json -
+cc=$(tr -d ' \n' <"$T/out" | sed -n 's/.*"crash_states":{"mode":"exhaustive"[^}]*"corrupt":\([0-9]*\),.*/\1/p')
+[ "$rc" = 0 ] && [ "${cc:-0}" -gt 0 ] && ok "exhaustive on RAID (R3, no battery, barriers off): $cc corrupt states" ||
+    nok "exhaustive on RAID R3 finds corrupt states" "exit $rc, got '$cc'"
+expect_err "exhaustive on a degraded RAID-5 (failed_member): exit 2" 2 "degraded RAID-5" \
+    $PC run scenarios/raid5-write-hole.lua --crash-states exhaustive --case volatile-member-failure
+expect_err "explain --witness on a degraded RAID-5: exit 2" 2 "degraded RAID-5" \
+    $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure --trial 0 --witness
 expect_err "exhaustive with --shard: exit 2" 2 "--shard" $PC run $SC --crash-states exhaustive --shard 1/2
 
 # ---- quiz -----------------------------------------------------------------------------------
@@ -282,6 +305,88 @@ expect_err "quiz --seed -1: exit 2" 2 "--seed" $PC quiz --seed -1
 expect_err "quiz extra argument: exit 2" 2 "unexpected" $PC quiz extra
 run $PC help quiz
 [ "$rc" = 0 ] && grep -q -- "--solve" "$T/out" && ok "help quiz" || nok "help quiz"
+
+# ---- RAID and SSD stacks: outcome = run's, trace verified, locations per layer ----------------
+# check_stack SCENARIO CASE TRIALS...: explain's outcome for each trial equals run --trials-csv's
+check_stack() {
+    sc=$1 c=$2; shift 2
+    run $PC run "$sc" --case "$c" -D run.runs=1 -n 40 -q --trials-csv "$T/$c.csv"
+    [ "$rc" = 0 ] || nok "run --trials-csv $c" "exit $rc" "$(head -c 300 "$T/err")"
+    for k in "$@"; do
+        want=$(csv_outcome "$c" "$k")
+        run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain "$sc" --case "$c" -D run.runs=1 -n 40 --trial "$k" --json
+        got=$(json_str "$T/out" outcome)
+        if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] && grep -q "trace verified" "$T/err"; then
+            ok "$c trial $k: explain says $got, run says $want; trace verified"
+        else nok "$c trial $k: explain = run" "explain '$got' (exit $rc), run '$want'" "$(head -c 300 "$T/err")"; fi
+    done
+}
+check_stack $RB members-cache-on-nobarrier 0 5 23
+check_stack $RB members-cache-off-nobarrier 3 17
+check_stack scenarios/raid5-write-hole.lua volatile-member-failure 0 7 11
+check_stack scenarios/ssd-plp.lua consumer-barrier-off 0 23 31
+check_stack scenarios/ssd-plp.lua plp-barrier-off 3 9
+
+# R2 (flush = ack, member caches on, barriers off): run loses the fsynced data at every cut; each
+# of the last writes was acknowledged from NVRAM, then freed on the members' acks: where it sits
+# at the cut is a member's volatile cache (the primary, member 0, of the RAID-1), not the media.
+run $PC explain $RB --case members-cache-on-nobarrier -D run.runs=1 -n 40 --trial 5
+grep -q "^stack: .*RAID-1 controller over 2 drives, 1024 MiB non-volatile cache.*member caches on" "$T/out" &&
+    ok "RAID stack line: controller, members, cache" || nok "RAID stack line" "$(sed -n 2p "$T/out")"
+nl=$(sed -n '/^The last/,/^$/p' "$T/out" | grep -c "LOST$")
+nm=$(sed -n '/^The last/,/^$/p' "$T/out" | grep -c "in member 0's volatile cache.*LOST$")
+[ "$nl" -gt 0 ] && [ "$nl" = "$nm" ] && ok "R2: the $nl lost recent writes are in member 0's volatile cache" ||
+    nok "R2: lost writes in member 0's volatile cache" "lost $nl, in member 0's cache $nm"
+run $PC explain $RB --case members-cache-on-nobarrier -D run.runs=1 -n 40 --trial 5 --json
+grep -q '"device_where" : "member_cache"' "$T/out" && grep -q '"at_cut" : "member_cache"' "$T/out" &&
+    ok "--json: the member_cache location key" || nok "--json member_cache key"
+# R1 (battery, member caches off): nothing is lost; the newest writes are still in the battery-backed cache
+run $PC explain $RB --case members-cache-off-nobarrier -D run.runs=1 -n 40 --trial 3
+if ! sed -n '/^The last/,/^$/p' "$T/out" | grep -q "LOST" &&
+   grep -q "in the battery-backed controller cache (survives)" "$T/out"; then
+    ok "R1: no recent write lost, the newest in the battery-backed controller cache"
+else nok "R1: battery-backed cache" "$(sed -n '/^The last/,/^$/p' "$T/out" | tail -3)"; fi
+# R3 (no battery, forced write-back): the newest writes are lost in the controller's volatile cache
+run $PC explain $RB --case no-bbu-nobarrier -D run.runs=1 -n 40 --trial 3
+grep -q "in the controller's volatile cache  LOST" "$T/out" && ok "R3: writes lost in the controller's volatile cache" ||
+    nok "R3: controller volatile cache" "$(sed -n '/^The last/,/^$/p' "$T/out" | tail -3)"
+# R4 (the outage outlasts the battery): the cache the controller trusted is lost; same outcome as run
+run $PC run $RB --case members-cache-off-nobarrier -D run.runs=1 -n 20 -D outage_h=100 -q --trials-csv "$T/r4.csv"
+want=$(awk -F, 'NR > 1 && $3 == 3 { print $5; exit }' "$T/r4.csv")
+run env POWERCUT_EXPLAIN_VERIFY=1 $PC explain $RB --case members-cache-off-nobarrier -D run.runs=1 -n 20 -D outage_h=100 --trial 3
+got=$(sed -n 's/^Verdict: \([A-Z_]*\).*/\1/p' "$T/out" | tr 'A-Z' 'a-z')
+if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] && grep -q "trace verified" "$T/err" &&
+   grep -q "in the battery-backed controller cache, lost: the outage outlasts the battery  LOST" "$T/out"; then
+    ok "R4: $got as run says; writes lost in the battery-backed cache the outage outlasts"
+else nok "R4: explain = run, battery outlasted" "explain '$got', run '$want', exit $rc"; fi
+# --at and --json on an SSD: the device's location keys
+run $PC explain scenarios/ssd-plp.lua --case consumer-barrier-off --at 2.5 --json
+if [ "$rc" = 0 ] && grep -q '"at_cut" : "dram_buffer"' "$T/out" && grep -q '"outcome" : "' "$T/out"; then
+    ok "--at --json on an SSD: writes at_cut dram_buffer"
+else nok "--at --json on an SSD" "exit $rc"; fi
+# R5: the first corrupt trial replays a journal block that lay on the failed member, rebuilt as garbage
+run $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure -D run.runs=1 -n 40 --first corrupt
+if [ "$rc" = 0 ] && grep -q "^Verdict: CORRUPT" "$T/out" && grep -q "rebuilt from parity as garbage" "$T/out"; then
+    ok "R5: corrupt, a write on the failed member rebuilt from parity as garbage"
+else nok "R5: rebuilt garbage" "exit $rc" "$(grep '^Verdict\|^Why' "$T/out")"; fi
+# SSD: a consumer drive's buffer is volatile; a PLP drive's is durable
+run $PC explain scenarios/ssd-plp.lua --case consumer-barrier-off -D run.runs=1 -n 40 --trial 23
+grep -q "^stack: .*SSD with a 64 MiB DRAM buffer (volatile)" "$T/out" && grep -q "in the DRAM buffer (volatile)  LOST" "$T/out" &&
+    ok "SSD: stack line, writes lost in the volatile DRAM buffer" || nok "SSD volatile buffer" "$(sed -n 2p "$T/out")"
+run $PC explain tests/data/ssd-rows.lua --case plp-cache-barrier-off -D run.runs=1 -n 10 --trial 2
+if ! sed -n '/^The last/,/^$/p' "$T/out" | grep -q "LOST" && grep -q "in the PLP-protected buffer (durable)" "$T/out"; then
+    ok "SSD with PLP: nothing lost, buffered writes durable"
+else nok "SSD PLP buffer" "$(sed -n '/^The last/,/^$/p' "$T/out" | tail -3)"; fi
+run $PC explain tests/data/ssd-rows.lua --case unserializable-barrier-on -D run.runs=1 -n 10 --trial 2
+grep -q "mapping update was not persisted (unserializable write)" "$T/out" &&
+    ok "SSD fault: unserializable writes named" || nok "SSD unserializable fault named"
+if command -v gnuplot >/dev/null 2>&1; then
+    run $PC explain $RB --case members-cache-on-nobarrier -D run.runs=1 -n 40 --trial 5 --plot "$T/raid.svg"
+    [ "$rc" = 0 ] && grep -q "<svg" "$T/raid.svg" && ok "--plot on a RAID stack" || nok "--plot on RAID" "exit $rc"
+fi
+run $PC explain $RB --case members-cache-on-barrier -D run.runs=1 -n 10 --trial 2 --witness
+[ "$rc" = 0 ] && grep -q "corrupt 0, unmountable 0" "$T/out" && ok "--witness on RAID (barriers on): no bad state" ||
+    nok "--witness on RAID" "exit $rc"
 
 # ---- errors ------------------------------------------------------------------------------
 expect_err "unknown case: exit 2" 2 "no case named" $PC explain $SC --case nope --trial 0

@@ -328,6 +328,61 @@ static void test_durable_r2(void)
     sim_world_free(w);
 }
 
+/* sim_raid_where (explain's per-layer location), planted by hand:
+ *  - member caches off, battery: acknowledged and not yet on member 0's media
+ *    (test_durable_nv's facts) -> in the non-volatile controller cache;
+ *  - R2 (member caches on, flush = ack, members destage after 50 ms idle):
+ *    once the logical image has fallen back (2nd landing event: the line was
+ *    freed on the members' acks) and before the 3rd (member 0 destaged) ->
+ *    in member 0's volatile cache, its mirror in member 1's;
+ *  - after 1 s -> on member 0's media, the mirror on member 1's. */
+static void test_where(void)
+{
+    SimHddCfg h;
+    sim_params_defaults(&sim_hdd_schema, &h);
+    guint m = 99, mm = 99;
+    SimRaidAt mir;
+    {
+        SimRaidCfg c = raid_cfg(1, 2, 16);
+        SimWorld *w = sim_world_new(1, 0);
+        SimBlkDev *d = sim_device_new(w, SIM_DEV_RAID, &h, &c);
+        write_one(w, d, 100, 7, 0, sim_time_from_s(0.0001));
+        g_assert_cmpuint(sim_media_get(sim_raid_member(d, 0)->media, 100), ==, 0);
+        g_assert_cmpint(sim_raid_where(d, 100, 7, &m, NULL, NULL), ==, SIM_RAID_AT_NV_CACHE);
+        g_assert_cmpint(sim_raid_where(d, 100, 8, &m, NULL, NULL), !=, SIM_RAID_AT_NV_CACHE);  /* another version */
+        sim_world_run(w, sim_time_from_s(1));
+        g_assert_cmpint(sim_raid_where(d, 100, 7, &m, &mir, &mm), ==, SIM_RAID_AT_MEMBER_MEDIA);
+        g_assert_cmpuint(m, ==, 0);
+        g_assert_cmpint(mir, ==, SIM_RAID_AT_MEMBER_MEDIA);
+        g_assert_cmpuint(mm, ==, 1);
+        sim_blkdev_free(d);
+        sim_world_free(w);
+    }
+    h.idle_ms = 50;
+    SimRaidCfg c = raid_cfg(1, 2, 16);
+    c.member_cache = TRUE;
+    c.flush = SIM_RAID_FLUSH_ACK;
+    SimWorld *w = sim_world_new(1, 0);
+    SimBlkDev *d = sim_device_new(w, SIM_DEV_RAID, &h, &c);
+    Log l = { w, g_array_new(FALSE, FALSE, sizeof(Ev)) };
+    sim_media_set_listener(d->media, log_listen, &l);
+    write_one(w, d, 5, 9, 0, sim_time_from_s(0.01));
+    g_assert_cmpuint(l.ev->len, ==, 2);                          /* cached, then freed */
+    g_assert_cmpuint(sim_media_get(d->media, 5), ==, 0);
+    g_assert_cmpint(sim_raid_where(d, 5, 9, &m, &mir, &mm), ==, SIM_RAID_AT_MEMBER_CACHE);
+    g_assert_cmpuint(m, ==, 0);
+    g_assert_cmpint(mir, ==, SIM_RAID_AT_MEMBER_CACHE);
+    g_assert_cmpuint(mm, ==, 1);
+    sim_world_run(w, sim_time_from_s(1));
+    g_assert_cmpuint(l.ev->len, ==, 3);
+    g_assert_cmpint(sim_raid_where(d, 5, 9, &m, &mir, &mm), ==, SIM_RAID_AT_MEMBER_MEDIA);
+    g_assert_cmpuint(m, ==, 0);
+    g_assert_cmpint(mir, ==, SIM_RAID_AT_MEMBER_MEDIA);
+    g_array_free(l.ev, TRUE);
+    sim_blkdev_free(d);
+    sim_world_free(w);
+}
+
 /* R3/R4: a volatile controller cache never counts: the logical image changes
  * only when the primary member's media does. */
 static void test_durable_volatile(void)
@@ -849,6 +904,7 @@ int main(int argc, char **argv)
     g_test_add_func("/raid/R1/unit/nv-cache-durable-at-ack", test_durable_nv);
     g_test_add_func("/raid/R2/unit/freed-line-not-durable-flush-acked", test_durable_r2);
     g_test_add_func("/raid/R3-R4/unit/volatile-cache-never-durable", test_durable_volatile);
+    g_test_add_func("/raid/where/planted", test_where);
     g_test_add_func("/raid/scenario-errors", test_scenario_errors);
     g_test_add_data_func("/raid/R1-H4/bbu-members-off-nobarrier", "r1-nobarrier", check_safe);
     g_test_add_data_func("/raid/R1-H4/bbu-members-off-barrier", "r1-barrier", check_safe);

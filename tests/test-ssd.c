@@ -774,6 +774,49 @@ static void test_fault_bit_corruption(void)
     rig_free(r);
 }
 
+/* sim_ssd_where (explain's location inside the drive), on test_d1_flush's
+ * hand-computed timeline: block 9 (die 1, channel 1) completes into the
+ * buffer at 1 us; a flush at 5 ms destages it: 10 us over the channel, then
+ * the program, 5 ms + 10 .. 110 us; then it is on NAND. Bit corruption (no
+ * buffer): the program runs 11 .. 111 us (test_fault_bit_corruption). */
+static void test_where(void)
+{
+    SimSsdCfg c = buffered_cfg();
+    Rig *r = rig_new(&c, FALSE);
+    rig_write(r, 9, 1, 100, 0, 1);
+    sim_world_run(r->w, SIM_MS(5));
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_BUFFER);
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 101), ==, SIM_SSD_AT_NONE);     /* not that version */
+    g_assert_cmpint(sim_ssd_where(r->d, 8, 100), ==, SIM_SSD_AT_NONE);
+    rig_flush(r, 2);
+    sim_world_run(r->w, SIM_MS(5) + US(50));
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_PROGRAM);
+    g_assert_cmpuint(sim_media_get(r->d->media, 9), ==, 0);
+    sim_world_run(r->w, SIM_MS(5) + US(111));
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_NONE);
+    g_assert_cmpuint(sim_media_get(r->d->media, 9), ==, 100);
+    rig_free(r);
+
+    c = buffered_cfg();
+    c.plp = TRUE;                                               /* durable in the buffer */
+    r = rig_new(&c, FALSE);
+    rig_write(r, 9, 1, 100, 0, 1);
+    sim_world_run(r->w, SIM_MS(5));
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_BUFFER);
+    g_assert_cmpuint(sim_media_get(r->d->media, 9), ==, 100);
+    rig_free(r);
+
+    c = hand_cfg();
+    c.fault_bit_corruption = TRUE;
+    r = rig_new(&c, FALSE);
+    rig_write(r, 9, 1, 100, 0, 1);
+    sim_world_run(r->w, US(50));
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_PROGRAM_BITS);
+    sim_world_run(r->w, SIM_TIME_MAX);
+    g_assert_cmpint(sim_ssd_where(r->d, 9, 100), ==, SIM_SSD_AT_NONE);
+    rig_free(r);
+}
+
 /* Flying: mid-program the data sits on another page of the die - the
  * previous one (block - 8), or the next one in the first stripe (block 2:
  * block 10) - and the target keeps its old content; at the end both are as
@@ -1084,6 +1127,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ssd/fast13/bit-corruption-garbage-in-flight", test_fault_bit_corruption);
     g_test_add_func("/ssd/fast13/flying-wrong-address-in-flight", test_fault_flying);
     g_test_add_func("/ssd/fast13/unserializable-flushed-lost-later-kept", test_fault_unserializable);
+    g_test_add_func("/ssd/where/planted", test_where);
     g_test_add_func("/ssd/presets/list", test_list_presets);
     g_test_add_func("/ssd/list-params", test_list_params);
     static const char *const safe[] = { "honest-barrier-on", "plp-cache-barrier-off", "plp-cache-barrier-on",

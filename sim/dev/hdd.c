@@ -599,6 +599,13 @@ static const SimBlkOps hdd_ops = {
     .destroy = hdd_destroy,
 };
 
+gboolean sim_hdd_cache_holds(SimBlkDev *d, guint64 block, SimToken tok)
+{
+    Hdd *h = d->priv;
+    SimToken t;
+    return h->cache && sim_wbcache_lookup(h->cache, block, &t, NULL) && t == tok;
+}
+
 void sim_hdd_set_spindle_phase(SimBlkDev *d, double frac)
 {
     Hdd *h = d->priv;

@@ -62,3 +62,7 @@ SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg);
  * its own phase, so a data block and its parity at the same member block
  * do not land at the same instant. */
 void       sim_hdd_set_spindle_phase(SimBlkDev *d, double frac);
+/* Whether the drive's volatile cache holds version `tok` of `block` as its
+ * newest copy (dirty or being destaged): lost if the power goes now.
+ * For `explain` and the RAID controller's sim_raid_where. */
+gboolean   sim_hdd_cache_holds(SimBlkDev *d, guint64 block, SimToken tok);

@@ -999,6 +999,51 @@ SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *mem
     return d;
 }
 
+/* One member copy of a version: in its cache, on its media, else in flight
+ * (or NONE when the controller has not sent it there). */
+static SimRaidAt copy_where(Raid *r, guint m, guint64 mb, SimToken tok, gboolean sent)
+{
+    if (sim_hdd_cache_holds(r->mem[m], mb, tok))
+        return SIM_RAID_AT_MEMBER_CACHE;
+    if (sim_media_get(r->mem[m]->media, mb) == tok)
+        return SIM_RAID_AT_MEMBER_MEDIA;
+    return sent ? SIM_RAID_AT_MEMBER_FLIGHT : SIM_RAID_AT_NONE;
+}
+
+SimRaidAt sim_raid_where(SimBlkDev *d, guint64 L, SimToken tok, guint *member, SimRaidAt *where_mirror,
+                         guint *mirror)
+{
+    Raid *r = d->priv;
+    guint mem[MAX_COPIES];
+    guint64 mb[MAX_COPIES];
+    guint k = sim_raid_map(&r->cfg, L, mem, mb, MAX_COPIES);
+    *member = mem[0];
+    if (where_mirror)
+        *where_mirror = SIM_RAID_AT_NONE;
+    if (mirror)
+        *mirror = k > 1 ? mem[1] : mem[0];
+    SimToken t;
+    gboolean inflight = FALSE, held = r->cache && sim_wbcache_lookup(r->cache, L, &t, &inflight) && t == tok;
+    if (held && r->nv)
+        return SIM_RAID_AT_NV_CACHE;
+    if (held && !inflight)
+        return SIM_RAID_AT_VOL_CACHE;
+    guint64 lmb;
+    guint kf;
+    if (on_failed(r, L, &lmb, &kf)) {
+        SimToken v = sim_media_get(r->logical, L);
+        if (v == tok)
+            return SIM_RAID_AT_REBUILT_OK;
+        if (v == SIM_TOKEN_GARBAGE && sent_get(r, L) == tok)
+            return SIM_RAID_AT_REBUILT_GARBAGE;
+    }
+    /* sent to the members: being destaged, written through, or released */
+    gboolean sent = held || !r->cache || (r->cfg.level == 5 ? sent_get(r, L) == tok : TRUE);
+    if (where_mirror && k > 1)
+        *where_mirror = copy_where(r, mem[1], mb[1], tok, sent);
+    return copy_where(r, mem[0], mb[0], tok, sent);
+}
+
 SimBlkDev *sim_raid_member(SimBlkDev *d, guint i)
 {
     Raid *r = d->priv;

@@ -72,3 +72,29 @@ guint64  sim_raid5_line_block(const SimRaidCfg *cfg, guint64 mblock, guint k);
 SimBlkDev *sim_raid_new(SimWorld *w, const SimRaidCfg *cfg, const SimHddCfg *member);
 /* Member i (for tests and stats), or NULL. */
 SimBlkDev *sim_raid_member(SimBlkDev *d, guint i);
+
+/* Where version `tok` of logical block L is now, as the controller sees it
+ * (for `explain`): the first that applies, in this order.
+ *  - NV_CACHE: the controller cache holds it and survives this outage
+ *    (battery within hold_h, or flash): replayed at power-on;
+ *  - VOL_CACHE: the controller cache holds it, not yet being destaged, and
+ *    the cache is lost at the cut (no backing, or the outage outlasts the
+ *    battery, R4);
+ *  - REBUILT_OK / REBUILT_GARBAGE: RAID-5 with failed_member, L's data is on
+ *    the failed member: the degraded array rebuilds it from parity, which
+ *    gives `tok` (OK) or a mix of versions (GARBAGE; a stripe write of its
+ *    row was cut: the write hole, R5);
+ *  - MEMBER_CACHE: copy `*member` sits in that member's volatile cache;
+ *  - MEMBER_MEDIA: copy `*member` is on that member's media;
+ *  - MEMBER_FLIGHT: sent to member `*member` (being destaged or written
+ *    through), on neither its cache nor its media yet;
+ *  - NONE: not found (superseded, or never reached the controller).
+ * Copies are examined primary first; *member is the copy the answer is about.
+ * `where_mirror` (nullable) gets the same answer for the second copy of a
+ * mirror (RAID-1/10), or NONE. */
+typedef enum {
+    SIM_RAID_AT_NONE, SIM_RAID_AT_NV_CACHE, SIM_RAID_AT_VOL_CACHE, SIM_RAID_AT_REBUILT_OK,
+    SIM_RAID_AT_REBUILT_GARBAGE, SIM_RAID_AT_MEMBER_CACHE, SIM_RAID_AT_MEMBER_MEDIA, SIM_RAID_AT_MEMBER_FLIGHT,
+} SimRaidAt;
+SimRaidAt  sim_raid_where(SimBlkDev *d, guint64 L, SimToken tok, guint *member, SimRaidAt *where_mirror,
+                          guint *mirror);

@@ -755,6 +755,23 @@ static const SimBlkOps ssd_ops = {
     .destroy = ssd_destroy,
 };
 
+SimSsdAt sim_ssd_where(SimBlkDev *d, guint64 block, SimToken tok)
+{
+    Ssd *s = d->priv;
+    for (Prog *p = s->progs; p; p = p->next)
+        if (block >= p->block && block < p->block + p->n && p->tok[block - p->block] == tok)
+            return p->mode == MODE_BITS ? SIM_SSD_AT_PROGRAM_BITS
+                 : p->mode == MODE_FLY ? SIM_SSD_AT_PROGRAM_FLY : SIM_SSD_AT_PROGRAM;
+    gpointer v;
+    if (s->map_pending && g_hash_table_lookup_extended(s->map_pending, GSIZE_TO_POINTER((gsize)block), NULL, &v) &&
+        GPOINTER_TO_UINT(v) == tok)
+        return SIM_SSD_AT_MAP_PENDING;
+    SimToken t;
+    if (s->cache && sim_wbcache_lookup(s->cache, block, &t, NULL) && t == tok)
+        return SIM_SSD_AT_BUFFER;
+    return SIM_SSD_AT_NONE;
+}
+
 SimBlkDev *sim_ssd_new(SimWorld *w, const SimSsdCfg *cfg)
 {
     g_return_val_if_fail(sim_ssd_cfg_validate(cfg, NULL), NULL);

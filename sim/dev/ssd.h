@@ -69,3 +69,15 @@ guint      sim_ssd_die_of(const SimSsdCfg *cfg, guint64 block);
 
 /* The device owns its media (d->media). */
 SimBlkDev *sim_ssd_new(SimWorld *w, const SimSsdCfg *cfg);
+
+/* Where version `tok` of `block` is inside the drive now (for `explain`):
+ * the first that applies, in this order. */
+typedef enum {
+    SIM_SSD_AT_NONE,            /* none of these (on NAND, gone, or never sent) */
+    SIM_SSD_AT_PROGRAM,         /* a NAND program of it is under way (a cut tears it) */
+    SIM_SSD_AT_PROGRAM_BITS,    /* ... with fault_bit_corruption: its blocks hold garbage until it ends */
+    SIM_SSD_AT_PROGRAM_FLY,     /* ... with fault_flying: it is being written over another page */
+    SIM_SSD_AT_MAP_PENDING,     /* programmed, its mapping update not persisted (fault_unserializable) */
+    SIM_SSD_AT_BUFFER,          /* in the DRAM buffer (durable iff plp) */
+} SimSsdAt;
+SimSsdAt   sim_ssd_where(SimBlkDev *d, guint64 block, SimToken tok);

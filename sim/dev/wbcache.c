@@ -95,6 +95,18 @@ gboolean sim_wbcache_holds(const SimWbCache *c, guint64 block, guint32 n)
     return TRUE;
 }
 
+gboolean sim_wbcache_lookup(const SimWbCache *c, guint64 block, SimToken *tok, gboolean *inflight)
+{
+    SimWbSeg *s = lookup(c, block);
+    if (!s)
+        return FALSE;
+    if (tok)
+        *tok = s->tokens[block - s->block];
+    if (inflight)
+        *inflight = s->inflight;
+    return TRUE;
+}
+
 static SimWbSeg *seg_new(SimWbCache *c, guint64 block, guint32 n)
 {
     SimWbSeg *s = c->spare;

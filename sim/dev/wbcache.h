@@ -65,6 +65,9 @@ gboolean sim_wbcache_fits(const SimWbCache *c, guint64 block, guint32 n);
 void     sim_wbcache_write(SimWbCache *c, guint64 block, guint32 n, const SimToken *tokens);
 /* Every block of [block, block+n) is held (a read hit). */
 gboolean sim_wbcache_holds(const SimWbCache *c, guint64 block, guint32 n);
+/* The newest copy of `block` held (dirty or being destaged): its token and
+ * whether it is being destaged. FALSE if the block is not held. (explain) */
+gboolean sim_wbcache_lookup(const SimWbCache *c, guint64 block, SimToken *tok, gboolean *inflight);
 /* Drop the dirty (not in-flight) copies of [block, block+n): a write going
  * straight to media supersedes them. Returns the seq of the oldest segment
  * that lost a block, or SIM_WB_SEQ_NONE: a flush covering that seq must also

@@ -12,6 +12,11 @@
  * 3. At the cut the durable image is the media; recover and check it as the
  *    evaluator does, then tell where each recent write was, what the cut
  *    destroyed, what recovery did, and why the verdict follows.
+ *    Below the trace a RAID controller or an SSD has layers of its own: the
+ *    device model says where a version is inside it (sim_raid_where,
+ *    sim_ssd_where: block_where); the durable image is the controller's
+ *    logical one, which can go back to an older version (R2) or to garbage
+ *    (R5), so on RAID "landed once" is not "durable" (later_on_media).
  */
 #include "../cli.h"
 #include "explain.h"
@@ -21,6 +26,8 @@
 #include "../fs/runner.h"
 #include "../fs/app.h"
 #include "../blk/media.h"
+#include "../dev/raid.h"
+#include "../dev/ssd.h"
 #include "../report/plot.h"
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
@@ -162,6 +169,28 @@ static gboolean lua_gen(gpointer ud, guint thread, guint64 iteration, GArray *op
 
 typedef enum { ST_MEDIA, ST_OVERWRITTEN, ST_TORN, ST_SUPERSEDED, ST_QUEUE, ST_FLIGHT, ST_CACHE } BlockState;
 
+/* Where a block was, refined by the device model (sim_raid_where,
+ * sim_ssd_where): kind | member << 8. The kinds below W_DEV are the
+ * BlockStates (an hdd, or what no device refinement applies to). */
+typedef guint32 Where;
+enum {
+    W_DEV = 16,
+    /* durable at the cut */
+    W_NV_BATTERY = W_DEV, W_NV_FLASH, W_MEMBER_MEDIA, W_REBUILT_OK, W_PLP_BUFFER,
+    /* lost at the cut */
+    W_CTRL_CACHE, W_MEMBER_FLIGHT, W_MEMBER_CACHE, W_REBUILT_GARBAGE, W_CTRL_FLIGHT,
+    W_SSD_FLIGHT, W_SSD_BUFFER, W_SSD_PROGRAM, W_SSD_PROGRAM_BITS, W_SSD_PROGRAM_FLY, W_SSD_MAP_PENDING,
+    W_SUPERSEDED_DEV,            /* a later write of the block replaced it inside the device */
+    W_CTRL_CACHE_EXPIRED,        /* a battery-backed controller cache the outage outlasts (R4) */
+};
+#define W_KIND(w) ((w) & 0xffu)
+#define W_MEMBER(w) (((w) >> 8) & 0xffu)
+/* a mirror's second copy (RAID-1/10): its kind (a member kind, 0: not told) and member */
+#define W_MIRROR(kind, m) ((guint32)(kind) << 16 | (guint32)(m) << 24)
+#define W_MKIND(w) (((w) >> 16) & 0xffu)
+#define W_MMEMBER(w) ((w) >> 24)
+#define W_PRIMARY(w) ((w) & 0xffffu)   /* without the mirror (for sentences) */
+
 typedef struct {
     /* what was simulated */
     const SimCaseSpec *cs;
@@ -176,6 +205,7 @@ typedef struct {
     const SimFsLayout *L;
     const SimContent  *C;
     SimMedia  *m;
+    SimDevModel model;
     /* the judgement */
     SimChecker *chk;
     SimRecovery rec;
@@ -210,6 +240,7 @@ static gboolean ex_simulate(Ex *x, const SimScenario *sc, const SimCaseSpec *cs,
     x->tr.low = x->low;
     x->fs = sim_fs_new(x->w, &cs->fs, x->up, x->hdd->media, (guint)cs->wl.dirs);
     x->m = x->hdd->media;
+    x->model = cs->dev_model;
     x->L = sim_fs_layout(x->fs);
     x->C = sim_fs_content(x->fs);
     SimTime until = sim_time_from_s(cs->run.duration_s);
@@ -329,6 +360,26 @@ static gboolean superseded(const Ex *x, guint idx, guint64 block)
     return a && g_array_index(a, guint, a->len - 1) > idx;
 }
 
+/* Does the media hold a later fs write's version of `block` than fs record
+ * `idx`? A RAID controller's logical image can also go BACK to an older
+ * version (a line freed from a non-volatile cache falls back to the member
+ * media, R2) or to garbage (a degraded RAID-5 rebuild, R5): then the write
+ * that landed once is not durable at the cut. */
+static gboolean later_on_media(const Ex *x, guint idx, guint64 block, SimToken m)
+{
+    gint64 b = (gint64)block;
+    GArray *a = g_hash_table_lookup(x->by_block, &b);
+    for (guint i = a ? a->len : 0; i-- > 0;) {
+        guint k = g_array_index(a, guint, i);
+        if (k <= idx)
+            break;
+        const FsRec *f = &g_array_index(x->tr.fs, FsRec, k);
+        if (f->tok[block - f->block] == sim_token_base(m))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static BlockState block_state(const Ex *x, guint idx, guint32 j)
 {
     const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
@@ -338,7 +389,7 @@ static BlockState block_state(const Ex *x, guint idx, guint32 j)
         return ST_MEDIA;
     if (sim_token_is_torn(m) && sim_token_base(m) == tok)
         return ST_TORN;
-    if (landed_at(x, b, tok) >= 0)
+    if (landed_at(x, b, tok) >= 0 && (x->model != SIM_DEV_RAID || later_on_media(x, idx, b, m)))
         return ST_OVERWRITTEN;
     if (superseded(x, idx, b))
         return ST_SUPERSEDED;
@@ -349,18 +400,75 @@ static BlockState block_state(const Ex *x, guint idx, guint32 j)
     return ST_QUEUE;
 }
 
+/* The device's refinement of a block's state (hdd: the state itself). */
+static Where block_where(const Ex *x, guint idx, guint32 j)
+{
+    BlockState s = block_state(x, idx, j);
+    const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
+    guint64 b = f->block + j;
+    SimToken tok = f->tok[j];
+    if (s == ST_SUPERSEDED && x->model != SIM_DEV_HDD)
+        return W_SUPERSEDED_DEV;
+    if (x->model == SIM_DEV_RAID) {
+        if (s == ST_FLIGHT)
+            return W_CTRL_FLIGHT;
+        if (s != ST_MEDIA && s != ST_CACHE)
+            return s;
+        guint mem = 0, mir = 0;
+        SimRaidAt ma = SIM_RAID_AT_NONE;
+        SimRaidAt a = sim_raid_where(x->hdd, b, tok, &mem, &ma, &mir);
+        guint32 mw = ma == SIM_RAID_AT_MEMBER_CACHE ? W_MIRROR(W_MEMBER_CACHE, mir)
+                   : ma == SIM_RAID_AT_MEMBER_MEDIA ? W_MIRROR(W_MEMBER_MEDIA, mir)
+                   : ma == SIM_RAID_AT_MEMBER_FLIGHT ? W_MIRROR(W_MEMBER_FLIGHT, mir) : 0;
+        switch (a) {
+        case SIM_RAID_AT_NV_CACHE:
+            return x->cs->raid.backing == SIM_RAID_BACKING_FLASH ? W_NV_FLASH : W_NV_BATTERY;
+        case SIM_RAID_AT_VOL_CACHE:
+            return x->cs->raid.backing == SIM_RAID_BACKING_BATTERY ? W_CTRL_CACHE_EXPIRED : W_CTRL_CACHE;
+        case SIM_RAID_AT_REBUILT_OK: return W_REBUILT_OK | mem << 8;
+        case SIM_RAID_AT_REBUILT_GARBAGE: return W_REBUILT_GARBAGE | mem << 8;
+        case SIM_RAID_AT_MEMBER_CACHE: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_CACHE | mem << 8 | mw);
+        case SIM_RAID_AT_MEMBER_MEDIA: return (s == ST_MEDIA ? W_MEMBER_MEDIA | mem << 8 | mw : s);
+        case SIM_RAID_AT_MEMBER_FLIGHT: return (s == ST_MEDIA ? ST_MEDIA : W_MEMBER_FLIGHT | mem << 8 | mw);
+        default: return s;
+        }
+    }
+    if (x->model == SIM_DEV_SSD) {
+        if (s == ST_FLIGHT)
+            return W_SSD_FLIGHT;
+        if (s != ST_MEDIA && s != ST_CACHE)
+            return s;
+        SimSsdAt a = sim_ssd_where(x->hdd, b, tok);
+        if (s == ST_MEDIA)
+            return (a == SIM_SSD_AT_BUFFER || a == SIM_SSD_AT_PROGRAM) && x->cs->ssd.plp ? W_PLP_BUFFER : s;
+        switch (a) {
+        case SIM_SSD_AT_BUFFER: return W_SSD_BUFFER;
+        case SIM_SSD_AT_PROGRAM: return W_SSD_PROGRAM;
+        case SIM_SSD_AT_PROGRAM_BITS: return W_SSD_PROGRAM_BITS;
+        case SIM_SSD_AT_PROGRAM_FLY: return W_SSD_PROGRAM_FLY;
+        case SIM_SSD_AT_MAP_PENDING: return W_SSD_MAP_PENDING;
+        default: return s;
+        }
+    }
+    return s;
+}
+
 typedef struct {
     guint n, durable, torn, superseded, lost;
-    BlockState where;            /* where the lost blocks were (queue/flight/cache) */
+    Where where;                 /* where the lost blocks were (queue/flight/cache, refined by the device) */
+    Where dwhere;                /* where the durable blocks were (ST_MEDIA unless the device says more) */
     SimTime t_landed;            /* last landing of its blocks, -1 if none */
 } WriteFate;
 
 static WriteFate write_fate(const Ex *x, guint idx)
 {
     const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
-    WriteFate r = { .n = f->n, .where = ST_CACHE, .t_landed = -1 };
+    WriteFate r = { .n = f->n, .where = ST_CACHE, .dwhere = ST_MEDIA, .t_landed = -1 };
     for (guint32 j = 0; j < f->n; j++) {
         BlockState s = block_state(x, idx, j);
+        Where w = (s == ST_MEDIA || s == ST_QUEUE || s == ST_FLIGHT || s == ST_CACHE) ? block_where(x, idx, j) : s;
+        if (s == ST_MEDIA && W_KIND(w) != ST_MEDIA)
+            r.dwhere = w;
         SimTime lt = landed_at(x, f->block + j, f->tok[j]);
         if (lt > r.t_landed)
             r.t_landed = lt;
@@ -368,25 +476,78 @@ static WriteFate write_fate(const Ex *x, guint idx)
         case ST_MEDIA: case ST_OVERWRITTEN: r.durable++; break;
         case ST_TORN: r.torn++; break;
         case ST_SUPERSEDED: r.superseded++; break;
-        default: r.lost++; r.where = s; break;
+        default: r.lost++; r.where = w; break;
         }
     }
     return r;
 }
 
-static const char *where_name(BlockState s)
+/* Device texts naming members: built once per Where, kept for the process
+ * (explain is one command of one thread). */
+static const char *member_text(Where w)
 {
-    switch (s) {
+    static GHashTable *texts;
+    if (!texts)
+        texts = g_hash_table_new(g_direct_hash, g_direct_equal);
+    char *t = g_hash_table_lookup(texts, GUINT_TO_POINTER(w));
+    if (t)
+        return t;
+    guint kind = W_KIND(w), m = W_MEMBER(w), mk = W_MKIND(w), mm = W_MMEMBER(w);
+    const char *f = kind == W_MEMBER_MEDIA ? "on member %u's media"
+                  : kind == W_MEMBER_FLIGHT ? "in flight to member %u (sent by the controller, not yet completed)"
+                  : kind == W_MEMBER_CACHE ? "in member %u's volatile cache (the controller had freed it)"
+                  : kind == W_REBUILT_OK ? "on failed member %u; rebuilt correctly from parity"
+                  : "on failed member %u; rebuilt from parity as garbage (a stripe write to its row was cut)";
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(g, f, m);
+    if (mk)
+        g_string_append_printf(g, "; its mirror copy %s member %u%s",
+                               mk == W_MEMBER_MEDIA ? "on" : mk == W_MEMBER_FLIGHT ? "in flight to" : "in",
+                               mm, mk == W_MEMBER_MEDIA ? "'s media" : mk == W_MEMBER_CACHE ? "'s volatile cache" : "");
+    t = g_string_free(g, FALSE);
+    g_hash_table_insert(texts, GUINT_TO_POINTER(w), t);
+    return t;
+}
+
+static const char *where_name(Where w);
+
+/* write_fate without the mirror copies (for sentences). */
+static WriteFate write_fate_primary(const Ex *x, guint idx)
+{
+    WriteFate r = write_fate(x, idx);
+    r.where = W_PRIMARY(r.where);
+    r.dwhere = W_PRIMARY(r.dwhere);
+    return r;
+}
+
+static const char *where_name(Where w)
+{
+    switch (W_KIND(w)) {
     case ST_QUEUE: return "in the host queue (not yet sent to the drive)";
     case ST_FLIGHT: return "in flight to the drive";
+    case W_NV_BATTERY: return "in the battery-backed controller cache (survives)";
+    case W_NV_FLASH: return "in the flash-backed controller cache (survives)";
+    case W_PLP_BUFFER: return "in the PLP-protected buffer (durable)";
+    case W_CTRL_CACHE: return "in the controller's volatile cache";
+    case W_CTRL_FLIGHT: return "in flight to the controller";
+    case W_SSD_FLIGHT: return "in flight to the SSD";
+    case W_SSD_BUFFER: return "in the DRAM buffer (volatile)";
+    case W_SSD_PROGRAM: return "being programmed (not landed yet: the cut stops the program)";
+    case W_SSD_PROGRAM_BITS: return "being programmed; its blocks hold garbage until the program ends (bit corruption)";
+    case W_SSD_PROGRAM_FLY: return "being programmed onto the wrong page (flying write)";
+    case W_SSD_MAP_PENDING: return "programmed, but its mapping update was not persisted (unserializable write)";
+    case W_SUPERSEDED_DEV: return "overwritten by a later write of the block before it became durable";
+    case W_CTRL_CACHE_EXPIRED: return "in the battery-backed controller cache, lost: the outage outlasts the battery";
+    case W_MEMBER_MEDIA: case W_MEMBER_FLIGHT: case W_MEMBER_CACHE: case W_REBUILT_OK: case W_REBUILT_GARBAGE:
+        return member_text(w);
     default: return "in the drive cache (completed, not durable)";
     }
 }
 
 /* A block's state in words (for sentences). */
-static const char *state_text(BlockState s)
+static const char *state_text(Where s)
 {
-    switch (s) {
+    switch (W_KIND(s)) {
     case ST_MEDIA: return "on media";
     case ST_OVERWRITTEN: return "on media (since overwritten by a later version)";
     case ST_TORN: return "torn";
@@ -395,9 +556,26 @@ static const char *state_text(BlockState s)
     }
 }
 
-static const char *where_key(BlockState s)
+static const char *where_key(Where s)
 {
-    switch (s) {
+    switch (W_KIND(s)) {
+    case W_NV_BATTERY: case W_NV_FLASH: return "controller_nv_cache";
+    case W_PLP_BUFFER: return "plp_buffer";
+    case W_CTRL_CACHE: return "controller_cache";
+    case W_CTRL_FLIGHT: return "in_flight";
+    case W_SSD_FLIGHT: return "in_flight";
+    case W_SSD_BUFFER: return "dram_buffer";
+    case W_SSD_PROGRAM: return "programming";
+    case W_SSD_PROGRAM_BITS: return "programming_bit_corruption";
+    case W_SSD_PROGRAM_FLY: return "programming_flying";
+    case W_SSD_MAP_PENDING: return "mapping_not_persisted";
+    case W_SUPERSEDED_DEV: return "superseded";
+    case W_CTRL_CACHE_EXPIRED: return "controller_cache_expired";
+    case W_MEMBER_MEDIA: return "member_media";
+    case W_MEMBER_FLIGHT: return "member_in_flight";
+    case W_MEMBER_CACHE: return "member_cache";
+    case W_REBUILT_OK: return "rebuilt_ok";
+    case W_REBUILT_GARBAGE: return "rebuilt_garbage";
     case ST_MEDIA: return "on_media";
     case ST_OVERWRITTEN: return "on_media_overwritten";
     case ST_TORN: return "torn";
@@ -418,6 +596,10 @@ static char *fate_text(const WriteFate *r, const char **key)
     if (r->lost == 0 && r->durable == 0) {
         *key = "superseded";
         return g_strdup("superseded in the cache by a later write of the same block(s)");
+    }
+    if (r->lost == 0 && W_KIND(r->dwhere) != ST_MEDIA) {
+        *key = where_key(r->dwhere);
+        return g_strdup_printf("%s%s", where_name(r->dwhere), r->superseded ? " (partly superseded by later writes)" : "");
     }
     if (r->lost == 0) {
         *key = "on_media";
@@ -544,7 +726,7 @@ static GArray *flushes_since(const Ex *x, SimTime since)
 
 /* ---- what the cut destroyed --------------------------------------------------------- */
 
-typedef struct { guint64 block; guint idx; BlockState st; } LostBlock;
+typedef struct { guint64 block; guint idx; BlockState st; Where where; } LostBlock;
 
 static gint cmp_lost(gconstpointer a, gconstpointer b)
 {
@@ -565,7 +747,9 @@ static GArray *lost_blocks(const Ex *x, GArray **torn)
         const FsRec *f = &g_array_index(x->tr.fs, FsRec, idx);
         guint64 b = (guint64) * (gint64 *)k;
         BlockState s = block_state(x, idx, (guint32)(b - f->block));
-        LostBlock l = { b, idx, s };
+        LostBlock l = { b, idx, s, s };
+        if (s == ST_QUEUE || s == ST_FLIGHT || s == ST_CACHE)
+            l.where = block_where(x, idx, (guint32)(b - f->block));
         if (s == ST_QUEUE || s == ST_FLIGHT || s == ST_CACHE)
             g_array_append_val(lost, l);
         else if (s == ST_TORN)
@@ -660,13 +844,16 @@ static char *causal(const Ex *x, guint nlost)
                 g_autofree char *lts = lt >= 0 ? ts(lt) : NULL;
                 g_string_append_printf(s, ": the commit block of T%u %s%s%s, but its journal block %" G_GUINT64_FORMAT
                                           " (log position %u) was %s at the cut",
-                                       tid, lts ? "reached the platter at " : "was not on the platter",
-                                       lts ? lts : "", lts ? " s" : "", jb, pos, state_text(bs));
+                                       tid, lts ? (x->model == SIM_DEV_HDD ? "reached the platter at " : "became durable at ")
+                                                : (x->model == SIM_DEV_HDD ? "was not on the platter" : "was not durable"),
+                                       lts ? lts : "", lts ? " s" : "", jb, pos,
+                                       state_text(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))));
+                (void)bs;
             }
         }
         gint64 js = last_write_of(x, x->L->jstart);
         if (r->refused_jsb && js >= 0) {
-            WriteFate fr = write_fate(x, (guint)js);
+            WriteFate fr = write_fate_primary(x, (guint)js);
             const char *k;
             g_autofree char *ft = fate_text(&fr, &k);
             g_autofree char *when = ts(g_array_index(x->tr.fs, FsRec, js).t_issue);
@@ -695,7 +882,7 @@ static char *causal(const Ex *x, guint nlost)
             gint64 js = last_write_of(x, x->L->jstart);
             g_autofree char *jft = NULL;
             if (js >= 0) {
-                WriteFate fr = write_fate(x, (guint)js);
+                WriteFate fr = write_fate_primary(x, (guint)js);
                 const char *k;
                 jft = fate_text(&fr, &k);
             }
@@ -727,15 +914,20 @@ static char *causal(const Ex *x, guint nlost)
                 BlockState bs = block_state(x, (guint)bi, (guint32)(jb - bf->block));
                 if (bs == ST_CACHE) {
                     g_autofree char *cd = ts(bf->t_dev_done);
-                    bft = g_strdup_printf("still in the drive cache (completed at %s s, not durable)", cd);
+                    if (x->model == SIM_DEV_HDD)
+                        bft = g_strdup_printf("still in the drive cache (completed at %s s, not durable)", cd);
+                    else
+                        bft = g_strdup_printf("%s (completed at %s s, not durable)",
+                                              where_name(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))), cd);
                 } else {
-                    bft = g_strdup(state_text(bs));
+                    bft = g_strdup(state_text(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))));
                 }
             }
-            g_string_append_printf(s, "The commit block of T%u%s%s%s reached the platter%s%s%s before journal block %"
+            g_string_append_printf(s, "The commit block of T%u%s%s%s %s%s%s%s before journal block %"
                                       G_GUINT64_FORMAT " (log position %u) of T%u, which was %s at the cut; replay "
                                       "copied the stale contents of that log slot (%s) into %s block %u.",
                                    pick->tid, cit ? " (issued at " : "", cit ? cit : "", cit ? " s)" : "",
+                                   x->model == SIM_DEV_HDD ? "reached the platter" : "became durable",
                                    clt ? " at " : "", clt ? clt : "", clt ? " s" : "", jb, pick->pos,
                                    pick->tid, bft ? bft : "never issued", held, kind, pick->home);
         }
@@ -749,7 +941,7 @@ static char *causal(const Ex *x, guint nlost)
         gint64 wi = have_rb ? last_write_of(x, rb) : -1;
         gboolean wi_lost = FALSE;
         if (wi >= 0) {
-            WriteFate fr = write_fate(x, (guint)wi);
+            WriteFate fr = write_fate_primary(x, (guint)wi);
             wi_lost = fr.lost || fr.torn;
         }
         /* the log block recovery stopped at: what should have been there, and where it was */
@@ -765,7 +957,7 @@ static char *causal(const Ex *x, guint nlost)
         }
         if (si >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, si);
-            BlockState bs = block_state(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
+            Where bs = W_PRIMARY(block_where(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block)));
             g_autofree char *when = ts(f->t_issue);
             g_string_append_printf(s, ", because the %s block of T%u at log position %u (issued at %s s) was %s at "
                                       "the cut, so recovery stopped ",
@@ -775,12 +967,13 @@ static char *causal(const Ex *x, guint nlost)
                 g_string_append_printf(s, "after T%u and replayed nothing newer", r->last_tid);
             else
                 g_string_append(s, "before replaying anything");
-            if (bs == ST_CACHE || bs == ST_QUEUE || bs == ST_FLIGHT)
+            BlockState bs0 = block_state(x, (guint)si, (guint32)(sim_fs_jblock(x->L, r->stop_pos) - f->block));
+            if (bs0 == ST_CACHE || bs0 == ST_QUEUE || bs0 == ST_FLIGHT)
                 g_string_append(s, flushed(x, (guint)si) ? " (although a flush issued after its completion had been acknowledged)"
                                                           : " (no flush had covered it)");
         } else if (wi >= 0) {
             const FsRec *f = &g_array_index(x->tr.fs, FsRec, wi);
-            WriteFate fr = write_fate(x, (guint)wi);
+            WriteFate fr = write_fate_primary(x, (guint)wi);
             const char *k;
             g_autofree char *ft = fate_text(&fr, &k);
             g_autofree char *when = ts(f->t_issue);
@@ -961,12 +1154,34 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
         g_string_append_printf(o, ", trial %" G_GINT64_FORMAT, me->trial);
     g_string_append_printf(o, ", seed %" G_GUINT64_FORMAT "\n", me->seed);
     const SimCaseSpec *cs = x->cs;
-    g_string_append_printf(o, "%sstack: barrier=%d, data=%s, %" G_GINT64_FORMAT " MiB drive cache (%s, window %"
-                              G_GINT64_FORMAT "), flush %s%s\n\n",
-                           D, cs->fs.barrier, cs->fs.data_mode == SIM_DATA_ORDERED ? "ordered"
-                                              : cs->fs.data_mode == SIM_DATA_WRITEBACK ? "writeback" : "journal",
-                           cs->dev.cache_mb, sim_destage_policy_names[cs->dev.policy], cs->dev.window,
-                           sim_hdd_flush_names[cs->dev.flush], O);
+    const char *dm = cs->fs.data_mode == SIM_DATA_ORDERED ? "ordered"
+                   : cs->fs.data_mode == SIM_DATA_WRITEBACK ? "writeback" : "journal";
+    if (cs->dev_model == SIM_DEV_RAID) {
+        const SimRaidCfg *rc = &cs->raid;
+        g_string_append_printf(o, "%sstack: barrier=%d, data=%s, RAID-%" G_GINT64_FORMAT " controller over %" G_GINT64_FORMAT
+                                  " drives, %" G_GINT64_FORMAT " MiB %s cache (%s, backing %s%s), host flush %s; "
+                                  "member caches %s%s%s\n\n",
+                               D, cs->fs.barrier, dm, rc->level, rc->disks, rc->cache_mb,
+                               !sim_raid_caching(rc) ? "unused" : sim_raid_nonvolatile(rc) ? "non-volatile" : "volatile",
+                               sim_raid_write_policy_names[rc->write_policy], sim_raid_backing_names[rc->backing],
+                               rc->backing == SIM_RAID_BACKING_BATTERY && rc->outage_h > rc->hold_h
+                                   ? ", outage longer than the battery holds" : "",
+                               sim_raid_flush_names[rc->flush], rc->member_cache ? "on" : "off",
+                               rc->failed_member >= 0 ? "; a member fails at power-on" : "", O);
+    } else if (cs->dev_model == SIM_DEV_SSD) {
+        const SimSsdCfg *sc = &cs->ssd;
+        g_string_append_printf(o, "%sstack: barrier=%d, data=%s, SSD with a %" G_GINT64_FORMAT " MiB DRAM buffer (%s), "
+                                  "flush %s%s%s%s%s%s\n\n",
+                               D, cs->fs.barrier, dm, sc->cache_mb, sc->plp ? "power-loss protected" : "volatile",
+                               sim_hdd_flush_names[sc->flush], sc->fault_shorn ? ", fault: shorn writes" : "",
+                               sc->fault_unserializable ? ", fault: unserializable writes" : "",
+                               sc->fault_bit_corruption ? ", fault: bit corruption" : "",
+                               sc->fault_flying ? ", fault: flying writes" : "", O);
+    } else
+        g_string_append_printf(o, "%sstack: barrier=%d, data=%s, %" G_GINT64_FORMAT " MiB drive cache (%s, window %"
+                                  G_GINT64_FORMAT "), flush %s%s\n\n",
+                               D, cs->fs.barrier, dm, cs->dev.cache_mb, sim_destage_policy_names[cs->dev.policy],
+                               cs->dev.window, sim_hdd_flush_names[cs->dev.flush], O);
 
     g_autoptr(GArray) lw = last_writes(x, me->last);
     SimTime since = lw->len ? g_array_index(x->tr.fs, FsRec, g_array_index(lw, guint, 0)).t_issue : x->cut;
@@ -1021,9 +1236,12 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
         BlockState s = g_array_index(lost, LostBlock, i).st;
         nq += s == ST_QUEUE, nf += s == ST_FLIGHT, nc += s == ST_CACHE;
     }
-    g_string_append_printf(o, "\n%sWhat the cut destroyed:%s %u volatile block%s (%u in the drive cache, %u in "
+    g_string_append_printf(o, "\n%sWhat the cut destroyed:%s %u volatile block%s (%u %s, %u in "
                               "flight, %u in the host queue)%s%u torn\n",
-                           B, O, lost->len, lost->len == 1 ? "" : "s", nc, nf, nq, torn->len ? "; " : "; ",
+                           B, O, lost->len, lost->len == 1 ? "" : "s", nc,
+                           x->model == SIM_DEV_RAID ? "completed by the controller, not durable"
+                           : x->model == SIM_DEV_SSD ? "completed by the SSD, not durable" : "in the drive cache",
+                           nf, nq, torn->len ? "; " : "; ",
                            torn->len);
     {
         guint by[SIM_ORIGIN_N] = { 0 };
@@ -1053,7 +1271,7 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
             if (nk <= 12) {
                 g_autofree char *bl = blocks_text(x, l->block, 1), *tid = tid_text(f->tid);
                 g_string_append_printf(o, "    %s%-24s%s %-18s %-7s %s\n", R, bl, O, sim_origin_name(f->origin), tid,
-                                       where_key(l->st));
+                                       where_key(l->where));
             }
         }
         if (nk > 12)
@@ -1071,7 +1289,7 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
         while (j < lost->len) {
             const LostBlock *m = &g_array_index(lost, LostBlock, j);
             const FsRec *g = &g_array_index(x->tr.fs, FsRec, m->idx);
-            if (m->block != l->block + (j - i) || g->origin != f->origin || m->st != l->st ||
+            if (m->block != l->block + (j - i) || g->origin != f->origin || m->where != l->where ||
                 sim_fs_loc(x->L, m->block) != sim_fs_loc(x->L, l->block))
                 break;
             tlo = MIN(tlo, g->tid), thi = MAX(thi, g->tid);
@@ -1080,8 +1298,11 @@ static void render_text(const Ex *x, const Meta *me, Style st, GString *o)
         if (ranges < 12) {
             g_autofree char *bl = blocks_text(x, l->block, j - i);
             g_autofree char *tid = tlo == thi ? tid_text(tlo) : g_strdup_printf("T%u..T%u", tlo, thi);
-            g_string_append_printf(o, "  %s%-26s%s %-18s %-13s %s\n", R, bl, O, sim_origin_name(f->origin), tid,
-                                   where_key(l->st));
+            g_autofree char *wk = W_KIND(l->where) == W_MEMBER_FLIGHT || W_KIND(l->where) == W_MEMBER_CACHE ||
+                                          W_KIND(l->where) == W_REBUILT_GARBAGE
+                                      ? g_strdup_printf("%s (member %u)", where_key(l->where), W_MEMBER(l->where))
+                                      : g_strdup(where_key(l->where));
+            g_string_append_printf(o, "  %s%-26s%s %-18s %-13s %s\n", R, bl, O, sim_origin_name(f->origin), tid, wk);
             shown += j - i;
         }
         ranges++;
@@ -1349,6 +1570,12 @@ static char *render_json(const Ex *x, const Meta *me)
         jstr(b, "origin", sim_origin_name(f->origin));
         jint(b, "tid", f->tid);
         jstr(b, "where", where_key(l->st));
+        if (W_KIND(l->where) >= W_DEV) {
+            jstr(b, "device_where", where_key(l->where));
+            if (W_KIND(l->where) >= W_MEMBER_MEDIA && W_KIND(l->where) <= W_REBUILT_GARBAGE &&
+                W_KIND(l->where) != W_PLP_BUFFER && W_KIND(l->where) != W_CTRL_CACHE)
+                jint(b, "member", W_MEMBER(l->where));
+        }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -1507,7 +1734,13 @@ int powercut_cmd_explain(int argc, char **argv)
         "Simulates the chosen run again, with a trace of every block request, up to the cut, and tells\n"
         "where each of the last N writes was (host queue, in flight, drive cache, on media, torn), what\n"
         "the flushes covered, what the cut destroyed, each recovery step, the checker's finding, the\n"
-        "verdict and why. --trial K --run R is the cut numbered (run R, trial K) in run --trials-csv\n"
+        "verdict and why. On a RAID stack (device.model = \"raid\") each write is placed per layer: in\n"
+        "the controller's volatile cache, in the battery- or flash-backed controller cache (survives), in\n"
+        "flight to member k, in member k's volatile cache, on member k's media, or (RAID-5 with\n"
+        "raid.failed_member) on the failed member, rebuilt from parity correctly or as garbage. On an SSD:\n"
+        "in the DRAM buffer (volatile), in the PLP-protected buffer (durable), being programmed, and the\n"
+        "FAST'13 fault effects (bit corruption, flying write, mapping not persisted) when enabled.\n"
+        "--witness is refused on a degraded RAID-5 (raid.failed_member >= 0). --trial K --run R is the cut numbered (run R, trial K) in run --trials-csv\n"
         "(same seed, -D and -n give the same cut). Colour only on a terminal (and not with NO_COLOR set).\n"
         "Example: powercut explain scenarios/barriers.lua --case barrier-off --first corrupt");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -1574,11 +1807,11 @@ int powercut_cmd_explain(int argc, char **argv)
         sim_scenario_free(sc);
         return st;
     }
-    if (cs->dev_model != SIM_DEV_HDD) {
-        /* the trace sees a controller's logical image only, not its cache or its members' caches:
-         * the narrative would say wrong things about where each write was */
-        int st = sim_cli_usage("explain: case %s: device.model = \"%s\" is not supported by explain yet (only \"hdd\")",
-                     opt_case, sim_dev_model_names[cs->dev_model]);
+    if (opt_witness && cs->dev_model == SIM_DEV_RAID && cs->raid.failed_member >= 0) {
+        /* as run --crash-states exhaustive: the degraded rebuild is not an honest device */
+        int st = sim_cli_usage("explain: case %s: --witness cannot enumerate a degraded RAID-5 (raid.failed_member: "
+                               "the rebuild from parity corrupts blocks no pending write touched, which no honest "
+                               "device does; allowed: raid.failed_member = -1)", opt_case);
         sim_scenario_free(sc);
         return st;
     }
