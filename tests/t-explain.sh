@@ -365,7 +365,7 @@ if [ "$rc" = 0 ] && grep -q '"at_cut" : "dram_buffer"' "$T/out" && grep -q '"out
     ok "--at --json on an SSD: writes at_cut dram_buffer"
 else nok "--at --json on an SSD" "exit $rc"; fi
 # R5: the first corrupt trial replays a journal block that lay on the failed member, rebuilt as garbage
-run $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure -D run.runs=1 -n 40 --first corrupt
+run $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure -D run.runs=1 -n 200 --first corrupt
 if [ "$rc" = 0 ] && grep -q "^Verdict: CORRUPT" "$T/out" && grep -q "rebuilt from parity as garbage" "$T/out"; then
     ok "R5: corrupt, a write on the failed member rebuilt from parity as garbage"
 else nok "R5: rebuilt garbage" "exit $rc" "$(grep '^Verdict\|^Why' "$T/out")"; fi
