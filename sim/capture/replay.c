@@ -491,9 +491,11 @@ static void umount_retry(const char *mnt)
  * order varies from run to run). NULL when every line is one of these. */
 static char *first_problem_line(const char *out, const char *const *skip)
 {
-    /* and without code addresses ("detected at 0x5652674cb1a6,") or another
-     * thread's progress line glued on ("        - agno = 1") */
-    g_autoptr(GRegex) re = g_regex_new(" at 0x[0-9a-f]+,|[ \t]+- agno = [0-9]+", 0, 0, NULL);
+    /* and without code addresses ("detected at 0x5652674cb1a6,"), thread ids
+     * ("7f39aacff680: Badness in key lookup") or another thread's progress
+     * line glued on ("        - agno = 1") */
+    g_autoptr(GRegex) re = g_regex_new(" at 0x[0-9a-f]+,|\\b(0x)?[0-9a-f]{10,}\\b:? ?|[ \t]+- agno = [0-9]+",
+                                       0, 0, NULL);
     g_autofree char *norm0 = g_regex_replace_literal(re, out, -1, 0, "", 0, NULL);
     /* libxfs's "Metadata corruption detected ... block 0xB/0xL" writes its
      * newline apart: another thread's line can land before it */
