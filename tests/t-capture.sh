@@ -261,6 +261,21 @@ else
              "replay barrier=0" "checker named" "jobs" "no folder"; do skip "$t: no e2fsck/e2undo"; done
 fi
 
+# ---- model vs kernel (tests/real-vs-model.sh, small) ------------------------------------------
+if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
+    run env POWERCUT=$PC TMPDIR=$W sh tests/real-vs-model.sh -n 10 -f 20 -k "$T/rvm"
+    rows=$(awk '($1 == "model" || $1 == "kernel") && $2 ~ /^barrier-(on|off)$/' "$T/out" | wc -l)
+    kon=$(awk '$1 == "kernel" && $2 == "barrier-on" { print $4 "/" $3 }' "$T/out")
+    if [ "$rc" = 0 ] && [ "$rows" = 4 ] && [ "$kon" = "10/10" ]; then
+        ok "real-vs-model.sh: model and kernel side by side, barriers on and off (kernel with barriers: $kon consistent)"
+    else nok "real-vs-model.sh: four rows" "rc=$rc rows=$rows kernel barrier-on consistent/trials=$kon" "$(tail -c 800 "$T/err")"; fi
+    check "real-vs-model.sh leaves no mount, loop device or folder$(leftovers)" [ -z "$(leftovers)" ]
+    run sh tests/real-vs-model.sh -n x
+    check "real-vs-model.sh -n x: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ]"
+else
+    skip "real-vs-model.sh: no e2fsck/e2undo"; skip "real-vs-model.sh leftovers: no e2fsck"; skip "real-vs-model.sh -n x: no e2fsck"
+fi
+
 # ---- xfs and btrfs -------------------------------------------------------------------------
 # A fsync'ed write captured on each, replayed on an honest volatile-cache drive at every
 # instant the media changed: the kernel's recovery (a mount of a copy: xfs log recovery,
