@@ -37,6 +37,7 @@
 #include "../blk/media.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -299,10 +300,18 @@ typedef struct {
     guint32     req_writes;
 } Worker;
 
+/* SIGINT, SIGTERM, SIGHUP: the workers stop before their next cut, so a
+ * recovery mount or a --check mount under way is unmounted first; the
+ * checkers run in their own process group, out of reach of the terminal's
+ * ^C, so they finish what they do (a state costs well under a second). */
+static volatile sig_atomic_t replay_interrupted;
+static void replay_on_signal(int sig) { replay_interrupted = sig; }
+static void own_pgrp(gpointer ud) { setpgid(0, 0); }
+
 static gboolean spawn(const char *const *argv, int *status, char **output, GError **error)
 {
     g_autofree char *so = NULL, *se = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &so, &se, status, error))
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, own_pgrp, NULL, &so, &se, status, error))
         return FALSE;
     if (output)
         *output = g_strconcat(so ? so : "", se ? se : "", NULL);
@@ -407,7 +416,7 @@ static gint8 app_check(Worker *wk, GError **error)
     const char *sh[] = { "/bin/sh", "-c", wk->j->check, NULL };
     g_autofree char *so = NULL, *se = NULL;
     gint cst = 0;
-    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &cst, error);
+    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, own_pgrp, NULL, &so, &se, &cst, error);
     const char *um[] = { "umount", wk->mnt, NULL };
     for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
         g_autofree char *uo = NULL;
@@ -738,6 +747,11 @@ static void worker_run(gpointer data, gpointer user)
             }
     }
     for (guint64 c = wk->id; c < j->ncut; c += j->jobs) {
+        if (replay_interrupted) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
+                        (int)replay_interrupted);
+            return;
+        }
         if (!advance(wk, j->cut[c], err))
             return;
         char *why = NULL;
@@ -1156,6 +1170,12 @@ int sim_cmd_replay(int argc, char **argv)
             goto out;
         }
     }
+    struct sigaction sa = { .sa_handler = replay_on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    replay_interrupted = 0;
     workdir = g_dir_make_tmp("powercut-replay-XXXXXX", &err);
     if (!workdir) {
         fprintf(stderr, "powercut: replay: %s\n", err->message);
@@ -1236,7 +1256,7 @@ int sim_cmd_replay(int argc, char **argv)
             continue;
         SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, tcsv, &err);
         if (!cr) {
-            status = err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
+            status = replay_interrupted ? 128 + replay_interrupted : err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
             fprintf(stderr, "powercut: replay: %s\n", err->message);
             g_clear_error(&err);
             break;
