@@ -54,6 +54,8 @@ run $PC show-trace "$T/nonexistent.trace"
 check "show-trace of a missing file: exit 1, one line" sh -c "[ $rc = 1 ] && [ \$(wc -l <'$T/err') = 1 ]"
 run $PC replay
 check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
+run $PC replay "$T/short.trace" --crash-states exhaustive
+check "replay --crash-states: exit 2, one line saying it is not implemented" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'not implemented for replay' '$T/err'"
 
 # ---- importers (any user): small trace files written here ------------------------------------
 # le N BYTES: N as BYTES little-endian bytes

@@ -1128,6 +1128,10 @@ int sim_cmd_replay(int argc, char **argv)
                 goto out;
             }
             o.jobs = jj ? (guint)jj : g_get_num_processors();
+        } else if (!strcmp(a, "--crash-states") || !strcmp(a, "--max-pending")) {
+            sim_cli_usage("replay: %s is not implemented for replay (run has it; --every-change judges every "
+                          "state this device model goes through)", a);
+            goto out;
         } else {
             sim_cli_usage("replay: unknown option '%s' (see: powercut replay --help)", a);
             goto out;
