@@ -30,6 +30,10 @@ run $PC capture -- true
 check "capture without -o: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q '^powercut: capture: missing -o' '$T/err'"
 run $PC capture --fs zfs -o "$T/x" -- true
 check "capture --fs zfs: exit 2 naming what is supported" sh -c "[ $rc = 2 ] && grep -q 'ext4' '$T/err'"
+run $PC capture --fs xfs --size 64MiB -o "$T/x" -- true
+check "capture --fs xfs --size 64MiB: exit 2, one line naming the smallest size" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q '300MiB' '$T/err'"
+run $PC capture --fs btrfs --size 100MiB -o "$T/x" -- true
+check "capture --fs btrfs --size 100MiB: exit 2, one line naming the smallest size" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q '110MiB' '$T/err'"
 run env -u POWERCUT_MARK $PC mark foo
 check "mark outside capture: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'POWERCUT_MARK' '$T/err'"
 if [ "$(id -u)" != 0 ]; then
@@ -50,6 +54,8 @@ run $PC show-trace "$T/nonexistent.trace"
 check "show-trace of a missing file: exit 1, one line" sh -c "[ $rc = 1 ] && [ \$(wc -l <'$T/err') = 1 ]"
 run $PC replay
 check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
+run $PC replay "$T/short.trace" --crash-states exhaustive
+check "replay --crash-states: exit 2, one line saying it is not implemented" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'not implemented for replay' '$T/err'"
 
 # ---- importers (any user): small trace files written here ------------------------------------
 # le N BYTES: N as BYTES little-endian bytes
@@ -255,6 +261,103 @@ EOS
 else
     for t in "replay barriers on" "replay lying drive" "capture barrier=0" "barrier=0 no flush" \
              "replay barrier=0" "checker named" "jobs" "no folder"; do skip "$t: no e2fsck/e2undo"; done
+fi
+
+# ---- model vs kernel (tests/real-vs-model.sh, small) ------------------------------------------
+if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
+    run env POWERCUT=$PC TMPDIR=$W sh tests/real-vs-model.sh -n 10 -f 20 -k "$T/rvm"
+    rows=$(awk '($1 == "model" || $1 == "kernel") && $2 ~ /^barrier-(on|off)$/' "$T/out" | wc -l)
+    kon=$(awk '$1 == "kernel" && $2 == "barrier-on" { print $4 "/" $3 }' "$T/out")
+    if [ "$rc" = 0 ] && [ "$rows" = 4 ] && [ "$kon" = "10/10" ]; then
+        ok "real-vs-model.sh: model and kernel side by side, barriers on and off (kernel with barriers: $kon consistent)"
+    else nok "real-vs-model.sh: four rows" "rc=$rc rows=$rows kernel barrier-on consistent/trials=$kon" "$(tail -c 800 "$T/err")"; fi
+    check "real-vs-model.sh leaves no mount, loop device or folder$(leftovers)" [ -z "$(leftovers)" ]
+    run sh tests/real-vs-model.sh -n x
+    check "real-vs-model.sh -n x: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ]"
+else
+    skip "real-vs-model.sh: no e2fsck/e2undo"; skip "real-vs-model.sh leftovers: no e2fsck"; skip "real-vs-model.sh -n x: no e2fsck"
+fi
+
+# ---- xfs and btrfs -------------------------------------------------------------------------
+# A fsync'ed write captured on each, replayed on an honest volatile-cache drive at every
+# instant the media changed: the kernel's recovery (a mount of a copy: xfs log recovery,
+# btrfs log-tree replay) then xfs_repair -n / btrfs check --readonly find nothing wrong.
+# The same drive lying about flushes and reordering gives checker errors.
+cat >"$T/fsync2.sh" <<'EOS'
+set -e
+sync
+"$POWERCUT_BIN" mark before
+printf 'hello' > f
+python3 -c 'import os; fd = os.open("f", os.O_RDWR); os.fsync(fd)' 2>/dev/null || sync f
+"$POWERCUT_BIN" mark --promise fsynced
+EOS
+cat >"$T/many.sh" <<'EOS'
+for i in $(seq 1 12); do
+    mkdir -p d$((i % 3))
+    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
+    "$POWERCUT_BIN" mark --promise f$i
+done
+EOS
+for fs in xfs btrfs; do
+    case $fs in xfs) tools="mkfs.xfs xfs_repair" ;; btrfs) tools="mkfs.btrfs btrfs" ;; esac
+    why=""
+    for t in $tools; do command -v $t >/dev/null || why="no $t"; done
+    if [ -z "$why" ] && ! grep -qw $fs /proc/filesystems; then
+        command -v modprobe >/dev/null && modprobe $fs 2>/dev/null
+        grep -qw $fs /proc/filesystems || why="the kernel has no $fs (not in /proc/filesystems, modprobe $fs failed)"
+    fi
+    if [ -n "$why" ]; then
+        for t in "capture" "fs in the trace" "no leftovers" "honest drive" "checker named" "--check" "lying drive" \
+                 "jobs"; do skip "$fs $t: $why"; done
+        [ $fs = xfs ] && skip "xfs replay, SIGINT: $why"
+        continue
+    fi
+    run env TMPDIR=$W $PC capture --fs $fs -o "$T/$fs.trace" -- env POWERCUT_BIN="$PC" sh "$T/fsync2.sh"
+    if [ "$rc" = 0 ] && [ -s "$T/$fs.trace" ]; then ok "$fs: capture of an fsync'ed write exits 0"
+    else nok "$fs: capture of an fsync'ed write exits 0" "rc=$rc" "$(cat "$T/err")"; fi
+    run $PC show-trace "$T/$fs.trace"
+    check "$fs: the trace says which file system it holds" grep -q "^trace fs=$fs source=capture" "$T/out"
+    check "$fs: no leftovers after the capture$(leftovers)" [ -z "$(leftovers)" ]
+    run $PC replay "$T/$fs.trace" --every-change -j 2 --json "$T/$fs-on.json" --check 'grep -q hello "$IMG_MNT/f"' -q
+    c=$(outcome consistent "$T/$fs-on.json"); tr=$(awk '$1 == "\"trials\":" { v = $2; sub(/,/, "", v); print v; exit }' "$T/$fs-on.json")
+    appn=$(awk '$1 == "\"new\":" { v = $2; sub(/,/, "", v); print v }' "$T/$fs-on.json")
+    if [ "$rc" = 0 ] && [ -n "$c" ] && [ "$c" = "$tr" ] && [ "$tr" -gt 5 ] && grep -q '"replay.promise_marks": 1$' "$T/$fs-on.json"; then
+        ok "$fs, honest volatile cache: the checker finds every one of $tr durable states consistent"
+    else nok "$fs, honest volatile cache: every durable state consistent" "rc=$rc consistent=$c trials=$tr" "$(head -c 600 "$T/err")"; fi
+    if [ $fs = xfs ]; then    # SIGINT while recovery mounts come and go: exit 130, nothing left
+        $PC replay "$T/$fs.trace" --every-change -j 2 -q --json "$T/int.json" >"$T/out" 2>"$T/err" &
+        rp=$!
+        i=0
+        while [ $i -lt 50 ] && ! ls -d "$W"/powercut-replay-*/recovered.* >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+        sleep 0.5
+        kill -INT $rp
+        wait $rp
+        rc=$?
+        check "xfs replay, SIGINT: exit 130, no JSON, no mount, loop device or working folder" \
+            sh -c "[ $rc = 130 ] && [ ! -e '$T/int.json' ] && grep -q 'interrupted' '$T/err' && ! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+    fi
+    case $fs in xfs) ck=xfs_repair ;; btrfs) ck="btrfs check" ;; esac
+    check "$fs: the JSON names the checker ($ck)" grep -q "\"replay.checker\": \"$ck\"" "$T/$fs-on.json"
+    check "$fs: --check sees the fsync'ed file in the recovered image after the fsync (${appn:-0} states)" \
+        [ "${appn:-0}" -gt 0 ]
+    run env TMPDIR=$W $PC capture --fs $fs -o "$T/$fs-many.trace" -- env POWERCUT_BIN="$PC" sh "$T/many.sh"
+    run $PC replay "$T/$fs-many.trace" -n 80 -j 2 --set device.flush=ignore --set device.policy=random --json "$T/$fs-lie.json" -q
+    bad=$(( $(outcome corrupt "$T/$fs-lie.json") + $(outcome unmountable "$T/$fs-lie.json") ))
+    if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "$fs on a drive that ignores flushes and reorders: the checker finds errors ($bad of 80)"
+    else nok "$fs on a lying drive: the checker finds errors" "rc=$rc corrupt+unmountable=$bad lost_fsync=$(outcome lost_fsync "$T/$fs-lie.json")" "$(head -c 600 "$T/err")"; fi
+    run $PC replay "$T/$fs-many.trace" -n 80 -j 1 --set device.flush=ignore --set device.policy=random --json "$T/$fs-lie1.json" -q
+    if cmp -s "$T/$fs-lie.json" "$T/$fs-lie1.json"; then ok "$fs: replay JSON is identical for --jobs 1 and 2 (reasons included)"
+    else nok "$fs: replay JSON is identical for --jobs 1 and 2" "$(diff "$T/$fs-lie.json" "$T/$fs-lie1.json" | head -c 1500)"; fi
+done
+check "xfs/btrfs replay leaves no mount, loop device or working folder" \
+    sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+if command -v setpriv >/dev/null 2>&1 && [ -s "$T/xfs.trace" ]; then
+    u=$(mktemp /tmp/t-capture-user.XXXXXX) && cp "$T/xfs.trace" "$u" && chmod 644 "$u"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups $PC replay "$u" -n 2
+    rm -f "$u"
+    check "replay of an xfs trace as a user: exit 2, one line, 'needs root'" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'needs root' '$T/err'"
+else
+    skip "replay of an xfs trace as a user: no setpriv or no xfs trace"
 fi
 
 echo "1..$n"

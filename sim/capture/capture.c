@@ -225,10 +225,13 @@ static const char *const capture_help =
     "Replay it with `powercut replay TRACE`.\n"
     "\n"
     "Options:\n"
-    "  --fs ext4              file system (only ext4: replay judges with e2fsck)\n"
-    "  --size SIZE            image size (default 64MiB; K, M, G suffixes)\n"
-    "  --mkfs-opts 'OPTS'     extra mkfs.ext4 options (default: -b 4096 -E lazy_itable_init=0,\n"
-    "                         lazy_journal_init=0, so no background initialisation writes)\n"
+    "  --fs ext4|xfs|btrfs    file system (default ext4); replay judges ext4 with e2fsck, xfs\n"
+    "                         with xfs_repair -n, btrfs with btrfs check --readonly\n"
+    "  --size SIZE            image size (K, M, G suffixes; default ext4 64MiB, xfs 300MiB: the\n"
+    "                         smallest mkfs.xfs makes, btrfs 128MiB: at least 110MiB)\n"
+    "  --mkfs-opts 'OPTS'     extra mkfs options (defaults: mkfs.ext4 -b 4096 -E lazy_itable_init=0,\n"
+    "                         lazy_journal_init=0, so no background initialisation writes;\n"
+    "                         mkfs.xfs -f; mkfs.btrfs -f)\n"
     "  --mount-opts OPTS      mount options, e.g. barrier=0 or data=journal\n"
     "  -o, --output TRACE     the trace file to write\n"
     "  --keep-image FILE      also keep the final image (after the unmount) as FILE\n"
@@ -239,8 +242,8 @@ static const char *const capture_help =
 
 int sim_cmd_capture(int argc, char **argv)
 {
-    const char *fs = "ext4", *mkfs_opts = NULL, *mount_opts = NULL, *out = NULL, *keep = NULL;
-    guint64 size = 64ull << 20;
+    const char *fs = "ext4", *mkfs_opts = NULL, *mount_opts = NULL, *out = NULL, *keep = NULL, *size_opt = NULL;
+    guint64 size = 0;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -261,6 +264,7 @@ int sim_cmd_capture(int argc, char **argv)
             size = sim_parse_size(v);
             if (size < (16ull << 20) || size % 4096)
                 return sim_cli_usage("capture: --size: '%s' is not allowed (16MiB or more, a multiple of 4KiB)", v);
+            size_opt = v;
         } else if (!strcmp(a, "--mkfs-opts"))
             mkfs_opts = v;
         else if (!strcmp(a, "--mount-opts"))
@@ -272,8 +276,22 @@ int sim_cmd_capture(int argc, char **argv)
         else
             return sim_cli_usage("capture: unknown option '%s' (see: powercut capture --help)", a);
     }
-    if (strcmp(fs, "ext4"))
-        return sim_cli_usage("capture: --fs: '%s' is not supported (ext4; xfs and btrfs are not implemented)", fs);
+    /* the smallest image each mkfs accepts: mkfs.xfs refuses file systems of 300MB or less
+     * (xfsprogs 5.19 on), mkfs.btrfs devices under 109MiB (114294784 bytes) */
+    guint64 min_size, def_size;
+    if (!strcmp(fs, "ext4"))
+        min_size = 16ull << 20, def_size = 64ull << 20;
+    else if (!strcmp(fs, "xfs"))
+        min_size = 300ull << 20, def_size = 300ull << 20;
+    else if (!strcmp(fs, "btrfs"))
+        min_size = 110ull << 20, def_size = 128ull << 20;
+    else
+        return sim_cli_usage("capture: --fs: '%s' is not supported (ext4, xfs or btrfs)", fs);
+    if (!size)
+        size = def_size;
+    else if (size < min_size)
+        return sim_cli_usage("capture: --size: '%s' is too small for %s (at least %" G_GUINT64_FORMAT "MiB)", size_opt,
+                             fs, min_size >> 20);
     if (!out)
         return sim_cli_usage("capture: missing -o TRACE (see: powercut capture --help)");
     if (i >= argc - 1)
@@ -329,8 +347,12 @@ int sim_cmd_capture(int argc, char **argv)
     }
     {
         GPtrArray *a = g_ptr_array_new();
-        const char *base[] = { "mkfs.ext4", "-F", "-q", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0" };
-        for (guint k = 0; k < G_N_ELEMENTS(base); k++)
+        static const char *const ext4[] = { "mkfs.ext4", "-F", "-q", "-b", "4096", "-E",
+                                            "lazy_itable_init=0,lazy_journal_init=0", NULL };
+        static const char *const xfs[] = { "mkfs.xfs", "-f", "-q", NULL };
+        static const char *const btrfs[] = { "mkfs.btrfs", "-f", "-q", NULL };
+        const char *const *base = !strcmp(fs, "xfs") ? xfs : !strcmp(fs, "btrfs") ? btrfs : ext4;
+        for (guint k = 0; base[k]; k++)
             g_ptr_array_add(a, (gpointer)base[k]);
         for (char **m = mkfs_extra; m && *m; m++)
             g_ptr_array_add(a, *m);

@@ -37,6 +37,7 @@
 #include "../blk/media.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,13 +68,22 @@ typedef struct {
     GArray     *wtok0;       /* per write: its first token (guint32); tokens of a write are consecutive */
     GArray     *wblock0;     /* per write: its first block (guint64) */
     gboolean    contents, fsck;
+    const char *fs;          /* "ext4", "xfs", "btrfs": the file system fsck judges */
+    const char *checker;     /* its checker's name for the JSON, or "flush-rule" */
 } Tokens;
+
+static gboolean is_fs(const Tokens *k, const char *fs) { return k->fsck && !strcmp(k->fs, fs); }
 
 static void tokens_build(Tokens *k, const SimTrace *tr)
 {
     k->tr = tr;
     k->contents = (tr->hdr.flags & SIM_TRACE_F_CONTENTS) != 0;
-    k->fsck = k->contents && !strcmp(tr->hdr.fs, "ext4");
+    k->fs = tr->hdr.fs;
+    k->checker = !strcmp(k->fs, "ext4") ? "e2fsck" : !strcmp(k->fs, "xfs") ? "xfs_repair"
+               : !strcmp(k->fs, "btrfs") ? "btrfs check" : NULL;
+    k->fsck = k->contents && k->checker;
+    if (!k->fsck)
+        k->checker = "flush-rule";
     k->init = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < tr->init->len; i++) {
         const SimTraceOp *op = &g_array_index(tr->init, SimTraceOp, i);
@@ -282,7 +292,7 @@ typedef struct {
     Judge      *j;
     guint       id;
     int         fd;
-    char       *img, *undo, *mnt;
+    char       *img, *undo, *mnt, *scratch;
     GHashTable *cur;              /* block -> durable token now */
     GHashTable *torn;             /* block -> index in mev of its torn start */
     GHashTable *req;              /* block -> token an acknowledged flush covers */
@@ -290,10 +300,18 @@ typedef struct {
     guint32     req_writes;
 } Worker;
 
+/* SIGINT, SIGTERM, SIGHUP: the workers stop before their next cut, so a
+ * recovery mount or a --check mount under way is unmounted first; the
+ * checkers run in their own process group, out of reach of the terminal's
+ * ^C, so they finish what they do (a state costs well under a second). */
+static volatile sig_atomic_t replay_interrupted;
+static void replay_on_signal(int sig) { replay_interrupted = sig; }
+static void own_pgrp(gpointer ud) { setpgid(0, 0); }
+
 static gboolean spawn(const char *const *argv, int *status, char **output, GError **error)
 {
     g_autofree char *so = NULL, *se = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &so, &se, status, error))
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, own_pgrp, NULL, &so, &se, status, error))
         return FALSE;
     if (output)
         *output = g_strconcat(so ? so : "", se ? se : "", NULL);
@@ -378,14 +396,18 @@ static void oneline(char *s)
         s[400] = 0;
 }
 
-/* --check: mount the recovered image read-only (no journal: e2fsck has
- * replayed it) and run the command there. 1 passed, 0 failed (the mount
+/* --check: mount the recovered image read-only (no journal: e2fsck or the
+ * recovery mount has replayed it) and run the command there. 1 passed, 0 failed (the mount
  * refused, or the command exited non-zero or was killed). */
 static gint8 app_check(Worker *wk, GError **error)
 {
     int st = 0;
     g_autofree char *out = NULL;
-    const char *mo[] = { "mount", "-t", "ext4", "-o", "ro,loop,noload", wk->img, wk->mnt, NULL };
+    const Tokens *k = wk->j->k;
+    const char *mo[] = { "mount", "-t", k->fs, "-o",
+                         is_fs(k, "xfs") ? "ro,loop,norecovery,nouuid" : is_fs(k, "btrfs") ? "ro,loop,rescue=nologreplay"
+                                                                       : "ro,loop,noload",
+                         is_fs(k, "ext4") ? wk->img : wk->scratch, wk->mnt, NULL };
     if (!spawn(mo, &st, &out, error))
         return 0;
     if (exit_code(st) != 0)
@@ -394,7 +416,7 @@ static gint8 app_check(Worker *wk, GError **error)
     const char *sh[] = { "/bin/sh", "-c", wk->j->check, NULL };
     g_autofree char *so = NULL, *se = NULL;
     gint cst = 0;
-    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &cst, error);
+    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, own_pgrp, NULL, &so, &se, &cst, error);
     const char *um[] = { "umount", wk->mnt, NULL };
     for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
         g_autofree char *uo = NULL;
@@ -456,6 +478,131 @@ static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
         }
         unlink(wk->undo);
     }
+    return o;
+}
+
+static void umount_retry(const char *mnt)
+{
+    const char *um[] = { "umount", mnt, NULL };
+    for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
+        int st = 0;
+        g_autofree char *uo = NULL;
+        if (spawn(um, &st, &uo, NULL) && exit_code(st) == 0)
+            return;
+        g_usleep(100000);
+    }
+}
+
+/* The line of checker output that says what is wrong: not a progress line
+ * (skip), and not a superblock free count (sb_icount, sb_ifree, sb_fdblocks,
+ * sb_frextents "N, counted M": SEMANTICS E7); of these the smallest in byte
+ * order (xfs_repair scans allocation groups in parallel threads, so its
+ * order varies from run to run). NULL when every line is one of these. */
+static char *first_problem_line(const char *out, const char *const *skip)
+{
+    /* and without code addresses ("detected at 0x5652674cb1a6,"), thread ids
+     * ("7f39aacff680: Badness in key lookup") or another thread's progress
+     * line glued on ("        - agno = 1") */
+    g_autoptr(GRegex) re = g_regex_new(" at 0x[0-9a-f]+,|\\b(0x)?[0-9a-f]{10,}\\b:? ?|[ \t]+- agno = [0-9]+",
+                                       0, 0, NULL);
+    g_autofree char *norm0 = g_regex_replace_literal(re, out, -1, 0, "", 0, NULL);
+    /* libxfs's "Metadata corruption detected ... block 0xB/0xL" writes its
+     * newline apart: another thread's line can land before it */
+    g_autoptr(GRegex) glue = g_regex_new("(block 0x[0-9a-f]+/0x[0-9a-f]+)", 0, 0, NULL);
+    g_autofree char *norm = g_regex_replace(glue, norm0, -1, 0, "\\1\n", 0, NULL);
+    g_auto(GStrv) lines = g_strsplit(norm, "\n", -1);
+    const char *best = NULL;
+    for (guint i = 0; lines[i]; i++) {
+        const char *l = g_strstrip(lines[i]);
+        if (!*l)
+            continue;
+        gboolean noise = g_regex_match_simple("^sb_(icount|ifree|fdblocks|frextents) [0-9]+, counted [0-9]+$", l, 0, 0);
+        for (guint n = 0; skip[n] && !noise; n++)
+            noise = g_str_has_prefix(l, skip[n]);
+        if (!noise && (!best || strcmp(l, best) < 0))
+            best = l;
+    }
+    return g_strdup(best);
+}
+
+/* mount's message without the worker's paths (verdicts must not depend on
+ * the worker): "mount: MNT: can't read superblock on /dev/loopN." ->
+ * "can't read superblock" */
+static char *mount_message(const char *out, const char *mnt)
+{
+    g_autofree char *m = g_strstrip(g_strdup(out));
+    char *nl = strchr(m, '\n');
+    if (nl)
+        *nl = 0;
+    g_autofree char *pre = g_strdup_printf("mount: %s: ", mnt);
+    const char *p = g_str_has_prefix(m, pre) ? m + strlen(pre) : m;
+    g_autoptr(GRegex) re = g_regex_new(" on /dev/loop[0-9]+|\\.$| dmesg.*$", 0, 0, NULL);
+    return g_regex_replace_literal(re, p, -1, 0, "", 0, NULL);
+}
+
+/* xfs and btrfs: recovery is what the kernel does at mount (xfs log
+ * recovery; btrfs log tree replay), so it runs on a copy of the crash image
+ * (the working image stays the crash image for the next cut): cp --sparse,
+ * mount -o loop (xfs: nouuid, every worker's copy has the same UUID), umount.
+ * Then the read-only checker on the recovered copy:
+ *   xfs_repair -n: 0 consistent, 1 corrupt (the first problem it names);
+ *   btrfs check --readonly: 0 consistent, else corrupt.
+ * The mount refusing (log recovery failed, no valid superblock) or the
+ * checker unable to open the file system -> unmountable. */
+static SimOutcome fsck_mount(Worker *wk, char **why, gint8 *app, GError **error)
+{
+    const Tokens *k = wk->j->k;
+    int st = 0;
+    g_autofree char *out = NULL;
+    if (fsync(wk->fd) != 0) {
+        g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+        return SIM_OUT_CONSISTENT;
+    }
+    const char *cp[] = { "cp", "--sparse=always", wk->img, wk->scratch, NULL };
+    if (!spawn(cp, &st, &out, error))
+        return SIM_OUT_CONSISTENT;
+    if (exit_code(st) != 0) {
+        oneline(out);
+        g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "cp %s: %s", wk->img, out);
+        return SIM_OUT_CONSISTENT;
+    }
+    g_clear_pointer(&out, g_free);
+    gboolean xfs = is_fs(k, "xfs");
+    const char *mo[] = { "mount", "-t", k->fs, "-o", xfs ? "loop,nouuid" : "loop", wk->scratch, wk->mnt, NULL };
+    if (!spawn(mo, &st, &out, error))
+        return SIM_OUT_CONSISTENT;
+    if (exit_code(st) != 0) {
+        char *c = mount_message(out, wk->mnt);
+        *why = g_strdup_printf("recovery mount (%s) refused: %s", k->fs, c);
+        g_free(c);
+        oneline(*why);
+        return SIM_OUT_UNMOUNTABLE;
+    }
+    umount_retry(wk->mnt);
+    g_clear_pointer(&out, g_free);
+    const char *xr[] = { "xfs_repair", "-n", wk->scratch, NULL };
+    const char *bc[] = { "btrfs", "check", "--readonly", wk->scratch, NULL };
+    if (!spawn(xfs ? xr : bc, &st, &out, error))
+        return SIM_OUT_CONSISTENT;
+    int rc = exit_code(st);
+    { char *c = clean_output(out, wk->scratch); g_free(out); out = c; }
+    SimOutcome o = SIM_OUT_CONSISTENT;
+    static const char *const xskip[] = { "Phase ", "- ", "No modify flag set", "Cannot get host filesystem geometry",
+                                         "Repair may fail if", "the image and the host filesystem", NULL };
+    static const char *const bskip[] = { "Opening filesystem", "Checking filesystem", "UUID:", "[", "found ", "total ",
+                                         "btree space waste", "file data blocks", "referenced", "no error found", NULL };
+    g_autofree char *p = rc != 0 ? first_problem_line(out, xfs ? xskip : bskip) : NULL;
+    if (rc != 0 && (p || !xfs)) {      /* xfs_repair exit 1 for free counts alone is not corruption (E7) */
+        gboolean cannot_open = strstr(out, "bad superblock") || strstr(out, "couldn't verify primary superblock") ||
+                               strstr(out, "open ctree failed") || strstr(out, "No valid Btrfs found") ||
+                               strstr(out, "cannot open file system");
+        *why = g_strdup_printf("%s exit %d: %s", xfs ? "xfs_repair -n" : "btrfs check --readonly", rc,
+                               p ? p : "(no message)");
+        oneline(*why);
+        o = cannot_open || (rc >= 2 && xfs) ? SIM_OUT_UNMOUNTABLE : SIM_OUT_CORRUPT;
+    }
+    if (wk->j->check && o != SIM_OUT_UNMOUNTABLE)
+        *app = app_check(wk, error);
     return o;
 }
 
@@ -579,8 +726,9 @@ static void worker_run(gpointer data, gpointer user)
     if (j->k->fsck || j->image_out) {
         wk->img = j->image_out ? g_strdup(j->image_out) : g_strdup_printf("%s/image.%u", j->workdir, wk->id);
         wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
+        wk->scratch = g_strdup_printf("%s/recovered.%u", j->workdir, wk->id);
         wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
-        if (j->check && mkdir(wk->mnt, 0700) != 0) {
+        if ((j->check || (j->k->fsck && !is_fs(j->k, "ext4"))) && !j->image_out && mkdir(wk->mnt, 0700) != 0) {
             g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->mnt, g_strerror(errno));
             return;
         }
@@ -599,6 +747,11 @@ static void worker_run(gpointer data, gpointer user)
             }
     }
     for (guint64 c = wk->id; c < j->ncut; c += j->jobs) {
+        if (replay_interrupted) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
+                        (int)replay_interrupted);
+            return;
+        }
         if (!advance(wk, j->cut[c], err))
             return;
         char *why = NULL;
@@ -610,7 +763,7 @@ static void worker_run(gpointer data, gpointer user)
             continue;
         }
         if (j->k->fsck) {
-            o = fsck(wk, &why, &j->app[c], err);
+            o = is_fs(j->k, "ext4") ? fsck(wk, &why, &j->app[c], err) : fsck_mount(wk, &why, &j->app[c], err);
             if (*err)
                 return;
         }
@@ -633,7 +786,9 @@ static const char *const replay_help =
     "Feed a trace (powercut capture's, or an imported dm-log-writes log, blkparse text or\n"
     "MSR-Cambridge CSV) through the simulated block layer and device of each case, cut power at\n"
     "sampled instants and judge each crash image with the real checker: for ext4, journal replay\n"
-    "(e2fsck -E journal_only) then e2fsck -fn. Results have the shape of `powercut run`'s.\n"
+    "(e2fsck -E journal_only) then e2fsck -fn; for xfs and btrfs (root), the kernel's recovery\n"
+    "(a mount of a copy of the crash image: xfs log recovery, btrfs log-tree replay) then\n"
+    "xfs_repair -n or btrfs check --readonly. Results have the shape of `powercut run`'s.\n"
     "\n"
     "Options:\n"
     "  --scenario S.lua       the device of each of its cases (its workload is not used)\n"
@@ -659,8 +814,9 @@ static const char *const replay_help =
     "  -o, --out DIR          write results.json, results.csv and the plots that apply into DIR\n"
     "  -q, --quiet            no table\n"
     "\n"
-    "Outcomes: unmountable (journal replay refused, or e2fsck cannot open the image), corrupt\n"
-    "(e2fsck -fn reports a problem other than free counts, SEMANTICS E7), lost_fsync (a block an\n"
+    "Outcomes: unmountable (journal replay or the recovery mount refused, or the checker cannot\n"
+    "open the file system), corrupt (e2fsck -fn, xfs_repair -n or btrfs check report a problem\n"
+    "other than superblock free counts, SEMANTICS E7), lost_fsync (a block an\n"
     "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
     "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
     "fsync() returned) promises every write logged before it.\n"
@@ -791,6 +947,9 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
             unlink(wks[i].img);
         if (wks[i].undo)
             unlink(wks[i].undo);
+        if (wks[i].scratch)
+            unlink(wks[i].scratch);
+        g_free(wks[i].scratch);
         if (wks[i].mnt)
             rmdir(wks[i].mnt);
         g_free(wks[i].mnt);
@@ -809,7 +968,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
             echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
         sim_case_result_add_param(cr, "replay.source", tr->hdr.source, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.fs", tr->hdr.fs[0] ? tr->hdr.fs : "unknown", SIM_PV_STRING);
-        sim_case_result_add_param(cr, "replay.checker", k->fsck ? "e2fsck" : "flush-rule", SIM_PV_STRING);
+        sim_case_result_add_param(cr, "replay.checker", k->checker, SIM_PV_STRING);
         if (o->check)
             sim_case_result_add_param(cr, "replay.check", o->check, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.flushes_recorded",
@@ -969,6 +1128,10 @@ int sim_cmd_replay(int argc, char **argv)
                 goto out;
             }
             o.jobs = jj ? (guint)jj : g_get_num_processors();
+        } else if (!strcmp(a, "--crash-states") || !strcmp(a, "--max-pending")) {
+            sim_cli_usage("replay: %s is not implemented for replay (run has it; --every-change judges every "
+                          "state this device model goes through)", a);
+            goto out;
         } else {
             sim_cli_usage("replay: unknown option '%s' (see: powercut replay --help)", a);
             goto out;
@@ -982,6 +1145,11 @@ int sim_cmd_replay(int argc, char **argv)
         sim_cli_usage("replay: --check needs root (it mounts each recovered image read-only)");
         goto out;
     }
+    {   /* the checkers live in sbin */
+        const char *path = g_getenv("PATH");
+        if (!path || !strstr(path, "sbin"))
+            g_setenv("PATH", path ? g_strconcat(path, ":/usr/sbin:/sbin", NULL) : "/usr/bin:/bin:/usr/sbin:/sbin", TRUE);
+    }
     if (scenario && preset) {
         sim_cli_usage("replay: --scenario and --preset exclude each other");
         goto out;
@@ -993,6 +1161,25 @@ int sim_cmd_replay(int argc, char **argv)
         g_error_free(err);
         goto out;
     }
+    if ((tr->hdr.flags & SIM_TRACE_F_CONTENTS) && (!strcmp(tr->hdr.fs, "xfs") || !strcmp(tr->hdr.fs, "btrfs")) &&
+        !o.image_out) {
+        /* the kernel's own recovery (xfs log, btrfs log tree) is a mount */
+        gboolean xfs = !strcmp(tr->hdr.fs, "xfs");
+        g_autofree char *where = g_find_program_in_path(xfs ? "xfs_repair" : "btrfs");
+        const char *why = geteuid() != 0 ? "needs root (log recovery mounts a copy of each crash image)"
+                        : !where ? (xfs ? "needs xfs_repair (xfsprogs)" : "needs btrfs (btrfs-progs)")
+                        : NULL;
+        if (why) {
+            sim_cli_usage("replay: %s: judging crash images of %s %s", trace, tr->hdr.fs, why);
+            goto out;
+        }
+    }
+    struct sigaction sa = { .sa_handler = replay_on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    replay_interrupted = 0;
     workdir = g_dir_make_tmp("powercut-replay-XXXXXX", &err);
     if (!workdir) {
         fprintf(stderr, "powercut: replay: %s\n", err->message);
@@ -1039,6 +1226,7 @@ int sim_cmd_replay(int argc, char **argv)
     }
     Tokens k;
     tokens_build(&k, tr);
+
     if (o.image_out && !k.contents) {
         sim_cli_usage("replay: --image-out: %s has no contents to build an image from", trace);
         tokens_clear(&k);
@@ -1058,7 +1246,7 @@ int sim_cmd_replay(int argc, char **argv)
     if (!quiet && !k.fsck)
         fprintf(stderr, "powercut: replay: %s: %s: crash images are judged by the flush rule only "
                 "(no file-system checker)\n", trace,
-                !k.contents ? "the trace has no contents" : "the file system is not ext4");
+                !k.contents ? "the trace has no contents" : "the file system is not ext4, xfs or btrfs");
     res = sim_results_new(trace, o.seed);
     if (trials_csv)
         tcsv = g_string_new("case,run,trial,t_s,outcome,reason\n");
@@ -1072,7 +1260,7 @@ int sim_cmd_replay(int argc, char **argv)
             continue;
         SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, tcsv, &err);
         if (!cr) {
-            status = err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
+            status = replay_interrupted ? 128 + replay_interrupted : err->code == SIM_TRACE_ERROR_INPUT ? SIM_EXIT_BAD_INPUT : 1;
             fprintf(stderr, "powercut: replay: %s\n", err->message);
             g_clear_error(&err);
             break;
