@@ -342,9 +342,14 @@ for fs in xfs btrfs; do
         [ "${appn:-0}" -gt 0 ]
     run env TMPDIR=$W $PC capture --fs $fs -o "$T/$fs-many.trace" -- env POWERCUT_BIN="$PC" sh "$T/many.sh"
     run $PC replay "$T/$fs-many.trace" -n 80 -j 2 --set device.flush=ignore --set device.policy=random --json "$T/$fs-lie.json" -q
+    # D3: a drive that ignores flushes loses what fsync promised or leaves the fs damaged. Which of
+    # the two depends on the captured trace (a real kernel's timing varies run to run: a btrfs run
+    # once gave 0 damaged of 80 and many lost fsyncs), so the test asks for either
     bad=$(( $(outcome corrupt "$T/$fs-lie.json") + $(outcome unmountable "$T/$fs-lie.json") ))
-    if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "$fs on a drive that ignores flushes and reorders: the checker finds errors ($bad of 80)"
-    else nok "$fs on a lying drive: the checker finds errors" "rc=$rc corrupt+unmountable=$bad lost_fsync=$(outcome lost_fsync "$T/$fs-lie.json")" "$(head -c 600 "$T/err")"; fi
+    lost=$(outcome lost_fsync "$T/$fs-lie.json")
+    if [ "$rc" = 0 ] && [ $((bad + ${lost:-0})) -gt 0 ]; then
+        ok "$fs on a drive that ignores flushes and reorders: damaged or fsync lost ($bad damaged, $lost lost of 80)"
+    else nok "$fs on a lying drive: damage or lost fsyncs" "rc=$rc corrupt+unmountable=$bad lost_fsync=$lost" "$(head -c 600 "$T/err")"; fi
     run $PC replay "$T/$fs-many.trace" -n 80 -j 1 --set device.flush=ignore --set device.policy=random --json "$T/$fs-lie1.json" -q
     if cmp -s "$T/$fs-lie.json" "$T/$fs-lie1.json"; then ok "$fs: replay JSON is identical for --jobs 1 and 2 (reasons included)"
     else nok "$fs: replay JSON is identical for --jobs 1 and 2" "$(diff "$T/$fs-lie.json" "$T/$fs-lie1.json" | head -c 1500)"; fi
