@@ -1,5 +1,5 @@
 # plots/timeline.gp - one power cut, layer by layer (powercut explain --plot).
-#   gnuplot -d -c plots/timeline.gp DATA OUT [png|svg] [CAPTION]
+#   gnuplot -d -c plots/timeline.gp DATA OUT [png|svg] [CAPTION] [DEVICE-LANE-LABEL]
 # DATA (written by explain beside OUT): 7 series, blocks separated by two blank lines,
 # each block's first line its name; rows "x_ms y dx_ms 0": a bar from x to x+dx
 # (ms relative to the cut, which is x = 0) at height y. Lanes: 0 media, 1 drive
@@ -11,6 +11,7 @@
 if (ARGC < 2) { print "usage: gnuplot -d -c plots/timeline.gp DATA OUT [png|svg] [CAPTION]"; exit status 2 }
 fmt = ARGC >= 3 ? ARG3 : "png"
 cap = ARGC >= 4 ? ARG4 : ""
+dev = ARGC >= 5 ? ARG5 : "drive: in flight, then cache"
 if (fmt eq "svg") {
     set terminal svg size 1280,720 dynamic font "DejaVu Sans,12" noenhanced background rgb "white"
 } else {
@@ -20,7 +21,7 @@ set output ARG2
 set title "Where each write was when the power went\n".cap
 set xlabel "time relative to the power cut (ms)"
 set yrange [-0.1:5.1]
-set ytics ("media (durable)" 0.5, "drive: in flight, then cache" 1.5, "block layer queue" 2.5, "file system: issue to completion" 3.5, "flushes" 4.5)
+set ytics ("media (durable)" 0.5, dev 1.5, "block layer queue" 2.5, "file system: issue to completion" 3.5, "flushes" 4.5)
 set grid xtics
 set key outside bottom center horizontal
 set arrow from 0, graph 0 to 0, graph 1 nohead lw 3 lc rgb "#c00000" front

@@ -1955,11 +1955,24 @@ static void timeline_data(const Ex *x, const Meta *me, GString *g)
     SimTime since = lw->len ? g_array_index(x->tr.fs, FsRec, g_array_index(lw, guint, 0)).t_issue : cut;
     g_string_append(g, "# col x_ms y dx_ms dy (times relative to the cut, ms; lanes: 0 media, 1 drive, "
                        "2 block layer, 3 file system, 4 flushes)\n");
-    static const char *const series[] = {
+    /* the device lanes name the device as a whole: the drive, the RAID
+     * controller (its cache and its members behind it) or the SSD */
+    const char *series[] = {
         "file system: issued to completed", "block layer: queued before the drive",
         "drive: command in flight", "drive cache: completed, not durable", "media: durable",
         "lost at the cut", "flush: issued to completed",
     };
+    if (x->model == SIM_DEV_RAID) {
+        series[1] = "block layer: queued before the controller";
+        series[2] = "RAID controller: command in flight";
+        series[3] = "controller cache or member disks: completed, not durable";
+        series[4] = "durable (controller's non-volatile cache or member media)";
+    } else if (x->model == SIM_DEV_SSD) {
+        series[1] = "block layer: queued before the SSD";
+        series[2] = "SSD: command in flight";
+        series[3] = "SSD buffer or programming: completed, not durable";
+        series[4] = "durable (NAND, or a PLP-protected buffer)";
+    }
     for (guint s = 0; s < G_N_ELEMENTS(series); s++) {
         if (s)
             g_string_append(g, "\n\n");
@@ -2020,7 +2033,10 @@ static gboolean write_timeline(const Ex *x, const Meta *me, const char *out, GEr
                                            me->scenario, me->case_name, me->run, tr,
                                            me->seed, g_ascii_formatd(cs, sizeof cs, "%.6f", sim_time_to_s(x->cut)),
                                            sim_outcome_name(x->outcome));
-    const char *args[] = { dat, out, fmt, cap, NULL };
+    const char *lane = x->model == SIM_DEV_RAID  ? "RAID controller: in flight, then cache/members"
+                       : x->model == SIM_DEV_SSD ? "SSD: in flight, then buffer"
+                                                 : "drive: in flight, then cache";
+    const char *args[] = { dat, out, fmt, cap, lane, NULL };
     if (!sim_plot_run("timeline", args, out, error))
         return FALSE;
     return TRUE;
