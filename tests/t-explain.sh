@@ -366,7 +366,9 @@ if [ "$rc" = 0 ] && grep -q '"at_cut" : "dram_buffer"' "$T/out" && grep -q '"out
 else nok "--at --json on an SSD" "exit $rc"; fi
 # R5: the first corrupt trial replays a journal block that lay on the failed member, rebuilt as garbage
 run $PC explain scenarios/raid5-write-hole.lua --case volatile-member-failure -D run.runs=1 -n 200 --first corrupt
-if [ "$rc" = 0 ] && grep -q "^Verdict: CORRUPT" "$T/out" && grep -q "rebuilt from parity as garbage" "$T/out"; then
+# and the causal sentence blames the hole, not a write that never became durable
+if [ "$rc" = 0 ] && grep -q "^Verdict: CORRUPT" "$T/out" && grep -q "rebuilt from parity as garbage" "$T/out" &&
+   grep "^Why" "$T/out" | grep -q "write hole" && ! grep "^Why" "$T/out" | grep -q "not durable"; then
     ok "R5: corrupt, a write on the failed member rebuilt from parity as garbage"
 else nok "R5: rebuilt garbage" "exit $rc" "$(grep '^Verdict\|^Why' "$T/out")"; fi
 # SSD: a consumer drive's buffer is volatile; a PLP drive's is durable

@@ -912,7 +912,8 @@ static char *causal(const Ex *x, guint nlost)
             if (bi >= 0) {
                 const FsRec *bf = &g_array_index(x->tr.fs, FsRec, bi);
                 BlockState bs = block_state(x, (guint)bi, (guint32)(jb - bf->block));
-                if (bs == ST_CACHE) {
+                if (bs == ST_CACHE && W_KIND(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))) !=
+                                          W_REBUILT_GARBAGE) {
                     g_autofree char *cd = ts(bf->t_dev_done);
                     if (x->model == SIM_DEV_HDD)
                         bft = g_strdup_printf("still in the drive cache (completed at %s s, not durable)", cd);
@@ -922,6 +923,19 @@ static char *causal(const Ex *x, guint nlost)
                 } else {
                     bft = g_strdup(state_text(W_PRIMARY(block_where(x, (guint)bi, (guint32)(jb - bf->block)))));
                 }
+            }
+            Where jw = bi >= 0 ? W_PRIMARY(block_where(x, (guint)bi,
+                                                       (guint32)(jb - g_array_index(x->tr.fs, FsRec, bi).block)))
+                               : 0;
+            if (bi >= 0 && W_KIND(jw) == W_REBUILT_GARBAGE) {
+                /* R5: the log block had landed; the failure after the cut destroyed it */
+                g_string_append_printf(s, "The commit block of T%u%s%s%s became durable%s%s%s; journal block %"
+                                          G_GUINT64_FORMAT " (log position %u) of T%u was %s: the "
+                                          "write hole (R5); replay copied that garbage into %s block %u.",
+                                       pick->tid, cit ? " (issued at " : "", cit ? cit : "", cit ? " s)" : "",
+                                       clt ? " at " : "", clt ? clt : "", clt ? " s" : "", jb, pick->pos, pick->tid,
+                                       bft, kind, pick->home);
+                return g_string_free(s, FALSE);
             }
             g_string_append_printf(s, "The commit block of T%u%s%s%s %s%s%s%s before journal block %"
                                       G_GUINT64_FORMAT " (log position %u) of T%u, which was %s at the cut; replay "
