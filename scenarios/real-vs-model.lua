@@ -1,4 +1,4 @@
--- Model vs kernel (issue 7 part 4): the workload that tests/real-vs-model.sh
+-- Model vs kernel: the workload that tests/real-vs-model.sh
 -- also runs on the real ext4 under `powercut capture`, on the same drive.
 --
 -- Each operation creates an 8 KiB file in one of 4 folders, fsyncs it and
