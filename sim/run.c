@@ -368,21 +368,6 @@ static void aggregate(SimCaseResult *cr, Task *tasks, guint runs)
     sim_case_result_aggregate(cr, d);
 }
 
-static void csv_field(GString *g, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        g_string_append(g, s);
-        return;
-    }
-    g_string_append_c(g, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            g_string_append_c(g, '"');
-        g_string_append_c(g, *s);
-    }
-    g_string_append_c(g, '"');
-}
-
 static void trials_rows(GString *g, const char *name, Task *tasks, guint runs)
 {
     for (guint r = 0; r < runs; r++) {
@@ -390,11 +375,11 @@ static void trials_rows(GString *g, const char *name, Task *tasks, guint runs)
         for (guint i = 0; all && i < all->len; i++) {
             SimTrialNote *n = g_ptr_array_index(all, i);
             char ts[32];
-            csv_field(g, name);
+            sim_csv_quote(g, name);
             g_string_append_printf(g, ",%u,%" G_GUINT64_FORMAT ",%s,%s,", n->run, n->trial,
                                    g_ascii_formatd(ts, sizeof ts, "%.9f", sim_time_to_s(n->t)),
                                    sim_outcome_name(n->outcome));
-            csv_field(g, n->reason ? n->reason : "");
+            sim_csv_quote(g, n->reason ? n->reason : "");
             g_string_append_c(g, '\n');
         }
     }

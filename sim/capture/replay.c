@@ -851,21 +851,6 @@ static int cmp_cut(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
-static void csv_field(GString *g, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        g_string_append(g, s);
-        return;
-    }
-    g_string_append_c(g, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            g_string_append_c(g, '"');
-        g_string_append_c(g, *s);
-    }
-    g_string_append_c(g, '"');
-}
-
 /* One case: simulate, cut, judge; one row per cut into tcsv (nullable).
  * NULL with error. */
 static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const SimCaseSpec *cs,
@@ -981,11 +966,11 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         rs.notes = g_ptr_array_new();
         for (guint64 i = 0; tcsv && i < trials; i++) {
             char ts[32];
-            csv_field(tcsv, cs->name);
+            sim_csv_quote(tcsv, cs->name);
             g_string_append_printf(tcsv, ",0,%" G_GUINT64_FORMAT ",%s,%s,", i,
                                    g_ascii_formatd(ts, sizeof ts, "%.9f", sim_time_to_s(cut[i])),
                                    sim_outcome_name(j.out[i]));
-            csv_field(tcsv, j.why[i] ? j.why[i] : "");
+            sim_csv_quote(tcsv, j.why[i] ? j.why[i] : "");
             g_string_append_c(tcsv, '\n');
         }
         for (guint64 i = 0; i < trials; i++) {

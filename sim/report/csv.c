@@ -19,19 +19,28 @@ static const char *const fixed_header[] = {
     "flushes", "fua_writes", "media_writes", "sim_seconds",
 };
 
+void sim_csv_quote(GString *s, const char *text)
+{
+    if (!strpbrk(text, ",\"\r\n")) {
+        g_string_append(s, text);
+        return;
+    }
+    g_string_append_c(s, '"');
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            g_string_append_c(s, '"');
+        g_string_append_c(s, *p);
+    }
+    g_string_append_c(s, '"');
+}
+
 /* Append a separator (unless first in the line) and a field, quoted if needed. */
 static void field(GString *s, gboolean *first, const char *text)
 {
     if (!*first) g_string_append_c(s, ',');
     *first = FALSE;
-    if (!text) return;
-    if (!strpbrk(text, ",\"\r\n")) { g_string_append(s, text); return; }
-    g_string_append_c(s, '"');
-    for (const char *p = text; *p; p++) {
-        if (*p == '"') g_string_append_c(s, '"');
-        g_string_append_c(s, *p);
-    }
-    g_string_append_c(s, '"');
+    if (text)
+        sim_csv_quote(s, text);
 }
 
 static void field_u64(GString *s, gboolean *first, guint64 v)

@@ -167,6 +167,9 @@ double sim_stats_quantile(const double *sorted, gsize n, double q);
 void     sim_report_table(const SimResults *r, GString *out);
 GString *sim_report_json(const SimResults *r);
 GString *sim_report_csv(const SimResults *r);
+/* Append text as one CSV field: quoted (RFC 4180) if it holds a comma,
+ * quote, CR or LF. */
+void     sim_csv_quote(GString *s, const char *text);
 /* ---- reading results back (load.c, json-glib) ------------------------------- */
 #define SIM_REPORT_ERROR (sim_report_error_quark())
 GQuark sim_report_error_quark(void);

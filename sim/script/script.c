@@ -1386,6 +1386,17 @@ static char *preset_value(lua_State *L, int t, const SimHddCfg *hdd, const char 
     return v;
 }
 
+/* A preset's configuration error e (freed), as "FILE: preset NAME: what",
+ * without repeating the file name the message may already start with. */
+static void preset_error(GError **error, const char *path, const char *name, GError *e)
+{
+    const char *m = e->message;
+    if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
+        m += strlen(path) + 2;
+    cfg_error(error, path, "preset %s: %s", name, m);
+    g_error_free(e);
+}
+
 /* One preset: call presets[name]() and append its row (columns). */
 static gboolean preset_row(lua_State *L, int top, const char *path, const char *name, GPtrArray *row,
                            GError **error)
@@ -1411,11 +1422,7 @@ static gboolean preset_row(lua_State *L, int top, const char *path, const char *
         sim_params_defaults(&sim_hdd_schema, hdd);
         GError *e = NULL;
         if (!apply_table(L, t, M_DEVICE, hdd, device_keys, path, "", "device", &e) || !sim_hdd_cfg_validate(hdd, &e)) {
-            const char *m = e->message;
-            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
-                m += strlen(path) + 2;
-            cfg_error(error, path, "preset %s: %s", name, m);
-            g_error_free(e);
+            preset_error(error, path, name, e);
             sim_params_clear(&sim_hdd_schema, hdd);
             return FALSE;
         }
@@ -1426,11 +1433,7 @@ static gboolean preset_row(lua_State *L, int top, const char *path, const char *
         sim_params_defaults(&sim_raid_schema, &rc);
         GError *e = NULL;
         if (!apply_table(L, t, M_RAID, &rc, raid_keys, path, "", "raid", &e) || !sim_raid_cfg_validate(&rc, &e)) {
-            const char *m = e->message;
-            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
-                m += strlen(path) + 2;
-            cfg_error(error, path, "preset %s: %s", name, m);
-            g_error_free(e);
+            preset_error(error, path, name, e);
             return FALSE;
         }
         g_ptr_array_add(row, g_strdup("-"));
@@ -1446,11 +1449,7 @@ static gboolean preset_row(lua_State *L, int top, const char *path, const char *
         sim_params_defaults(&sim_ssd_schema, &sc);
         GError *e = NULL;
         if (!apply_table(L, t, M_SSD, &sc, device_keys, path, "", "device", &e) || !sim_ssd_cfg_validate(&sc, &e)) {
-            const char *m = e->message;
-            if (g_str_has_prefix(m, path) && m[strlen(path)] == ':')
-                m += strlen(path) + 2;
-            cfg_error(error, path, "preset %s: %s", name, m);
-            g_error_free(e);
+            preset_error(error, path, name, e);
             return FALSE;
         }
         g_ptr_array_add(row, g_strdup("-"));
