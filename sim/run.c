@@ -294,7 +294,7 @@ static gboolean in_shard(const SimRunOpts *o, guint r)
     return o->shard_n == 0 || r % o->shard_n == o->shard_k - 1;
 }
 
-static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
+void sim_case_echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
 {
     for (guint i = 0; i < s->n; i++) {
         const SimParam *p = &s->params[i];
@@ -305,6 +305,16 @@ static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg
                                                                                       : SIM_PV_STRING;
         sim_case_result_add_param(cr, k, v, kind);
     }
+}
+
+void sim_case_echo_device(SimCaseResult *cr, const SimCaseSpec *cs)
+{
+    if (cs->dev_model == SIM_DEV_SSD)
+        sim_case_echo_params(cr, &sim_ssd_schema, &cs->ssd, "device");
+    else
+        sim_case_echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
+    if (cs->dev_model == SIM_DEV_RAID)
+        sim_case_echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
 }
 
 /* The case's figures from the runs it ran (all, or a shard's slice), in run
@@ -446,15 +456,10 @@ SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, 
             for (guint r = 0; r < runs; r++)
                 mine += in_shard(o, r);
             SimCaseResult *cr = sim_case_result_new(cs->name, mine);
-            echo_params(cr, &sim_run_schema, &cs->run, "run");
-            if (cs->dev_model == SIM_DEV_SSD)
-                echo_params(cr, &sim_ssd_schema, &cs->ssd, "device");
-            else
-                echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
-            if (cs->dev_model == SIM_DEV_RAID)
-                echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
-            echo_params(cr, &sim_fs_schema, &cs->fs, "fs");
-            echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
+            sim_case_echo_params(cr, &sim_run_schema, &cs->run, "run");
+            sim_case_echo_device(cr, cs);
+            sim_case_echo_params(cr, &sim_fs_schema, &cs->fs, "fs");
+            sim_case_echo_params(cr, &sim_workload_schema, &cs->wl, "workload");
             sim_sweep_echo(cs, cr);
             aggregate_states(cr, tasks[i], runs);
             aggregate(cr, tasks[i], runs);

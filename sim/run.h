@@ -23,6 +23,10 @@ typedef struct {
 
 /* (transfer full) results, or NULL with error (a Lua workload failed). */
 SimResults *sim_run_scenario(const SimScenario *sc, const SimRunOpts *o, GError **error);
+/* The case's parameters as "params" of its result, prefixed ("device.cache_mb"). */
+void sim_case_echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix);
+/* Its device's: the drive's or the SSD's "device.*", and the controller's "raid.*". */
+void sim_case_echo_device(SimCaseResult *cr, const SimCaseSpec *cs);
 /* The same; with o->keep_trials, *trials_csv receives one CSV row per
  * sampled cut: case,run,trial,t_s,outcome,reason. */
 SimResults *sim_run_scenario_trials(const SimScenario *sc, const SimRunOpts *o, GString **trials_csv, GError **error);

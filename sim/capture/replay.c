@@ -35,6 +35,7 @@
 #include "../run.h"
 #include "../cmd-results.h"
 #include "../blk/media.h"
+#include "../crash/states.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -46,6 +47,10 @@
 
 #define SECT_PER_BLOCK (SIM_TRACE_BLOCK / SIM_TRACE_SECTOR)
 #define MAX_NOTES 5
+/* --crash-states exhaustive: each state is a checker run (tens of ms), so
+ * fewer than run's (20, 256) */
+#define REPLAY_MAX_PENDING 8
+#define REPLAY_SAMPLES 32
 
 /* ---- tokens: what each 4 KiB block version holds ------------------------ */
 typedef struct {
@@ -149,6 +154,19 @@ static void render(const Tokens *k, guint64 block, SimToken tok, guint8 *buf)
 }
 
 /* ---- 1. the simulation ------------------------------------------------------ */
+/* --crash-states exhaustive: a boundary is an instant where the host has
+ * just handed the device everything a flush (or a promise) is about: the
+ * issue of a flush or of a PREFLUSH write, a promise mark, the end of the
+ * stream. Its pending set is what the tracker says an honest device may
+ * or may not have made durable there (sim/crash/states.h). */
+typedef struct {
+    SimTime     t;
+    guint       mev_n, fdone_n;   /* media changes and acknowledgements before it */
+    guint       op;               /* trace op index (the flush, the mark; ops->len: the end) */
+    const char *kind;             /* "flush", "promise", "end" */
+    GArray     *pend;             /* SimPendWrite, in sampling priority order */
+} Bound;
+
 typedef struct {
     SimWorld   *w;
     SimBlkDev  *dev, *q;
@@ -164,7 +182,35 @@ typedef struct {
     GArray     *wlat, *flat;      /* ms */
     SimTime     t_end;
     guint64     writes, flushes, bytes, promises;
+    SimBlkDev  *pl;               /* --crash-states exhaustive: the pending tracker's layer, else NULL */
+    GArray     *bounds;           /* Bound, in time order (exhaustive only) */
+    gboolean    ended;
 } Sim;
+
+static SimToken media_get(gconstpointer ud, guint64 block) { return sim_media_get(ud, block); }
+
+/* Record a boundary before trace op `op` is issued (or at the end). Two
+ * boundaries with nothing in between (no write issued, no acknowledgement,
+ * no media change) are one. */
+static void boundary(Sim *s, const char *kind, guint op)
+{
+    if (!s->pl)
+        return;
+    if (s->bounds->len) {
+        const Bound *l = &g_array_index(s->bounds, Bound, s->bounds->len - 1);
+        if (l->mev_n == s->mev->len && l->fdone_n == s->fdone->len && l->op <= op) {
+            gboolean wrote = FALSE;
+            for (guint i = l->op; i < op && !wrote; i++)
+                wrote = g_array_index(s->tr->ops, SimTraceOp, i).rec.type == SIM_TREC_WRITE;
+            if (!wrote)
+                return;
+        }
+    }
+    GArray *pend = sim_pend_track_pending(sim_pend_layer_track(s->pl), media_get, s->dev->media);
+    g_array_sort(pend, sim_pend_cmp);
+    Bound b = { sim_now(s->w), s->mev->len, s->fdone->len, op, kind, pend };
+    g_array_append_val(s->bounds, b);
+}
 
 static void pump(Sim *s);
 
@@ -227,6 +273,7 @@ static void pump(Sim *s)
                 FlushDone f = { sim_now(s->w), s->wdone, -1 };
                 g_array_append_val(s->fdone, f);
                 s->promises++;
+                boundary(s, "promise", s->idx);
             }
             s->idx++;
             continue;
@@ -240,6 +287,8 @@ static void pump(Sim *s)
         }
         s->idx++;
         SimIo *io;
+        if (op->rec.type == SIM_TREC_FLUSH || (op->rec.flags & SIM_TREC_F_PREFLUSH))
+            boundary(s, "flush", s->idx - 1);
         if (op->rec.type == SIM_TREC_FLUSH) {
             io = sim_io_new(SIM_IO_FLUSH, 0, 0);
             io->sub_i = s->wdone;            /* covers every write completed before it */
@@ -268,6 +317,10 @@ static void pump(Sim *s)
         s->busy = TRUE;
         sim_blk_submit(s->q, io);
     }
+    if (!s->busy && s->idx >= s->tr->ops->len && !s->ended) {
+        s->ended = TRUE;
+        boundary(s, "end", s->tr->ops->len);
+    }
 }
 
 /* ---- 3. judging a cut ---------------------------------------------------- */
@@ -282,10 +335,16 @@ typedef struct {
     char        **why;
     const char   *workdir;
     const char   *check;          /* --check: the application checker's shell command, or NULL */
+    double        check_timeout;  /* --check-timeout: seconds, then it is killed and fails */
     const char   *image_out;      /* --image-out: materialise the one cut into this file, judge nothing */
     gint8        *app;            /* per sorted cut: 1 the check passed, 0 it failed, -1 not run */
     guint64       image_bytes;
     GError      **errors;         /* per worker */
+    /* --crash-states exhaustive: judge every state at each boundary instead of the cuts */
+    const GArray *bounds;         /* Bound */
+    guint         max_pending, samples;
+    guint64       seed;
+    SimCrashStates *states;       /* per boundary */
 } Judge;
 
 typedef struct {
@@ -298,6 +357,7 @@ typedef struct {
     GHashTable *req;              /* block -> token an acknowledged flush covers */
     guint       ev, fl;
     guint32     req_writes;
+    GArray     *saved;            /* Saved: the boundary's blocks a state changed */
 } Worker;
 
 /* SIGINT, SIGTERM, SIGHUP: the workers stop before their next cut, so a
@@ -413,10 +473,13 @@ static gint8 app_check(Worker *wk, GError **error)
     if (exit_code(st) != 0)
         return 0;
     g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "IMG_MNT", wk->mnt, TRUE);
-    const char *sh[] = { "/bin/sh", "-c", wk->j->check, NULL };
+    /* coreutils' timeout signals the command's whole process group: TERM, then KILL 5 s later */
+    char secs[32];
+    g_ascii_formatd(secs, sizeof secs, "%g", wk->j->check_timeout);
+    const char *sh[] = { "timeout", "-k", "5", secs, "/bin/sh", "-c", wk->j->check, NULL };
     g_autofree char *so = NULL, *se = NULL;
     gint cst = 0;
-    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_DEFAULT, own_pgrp, NULL, &so, &se, &cst, error);
+    gboolean ran = g_spawn_sync(wk->mnt, (char **)sh, env, G_SPAWN_SEARCH_PATH, own_pgrp, NULL, &so, &se, &cst, error);
     const char *um[] = { "umount", wk->mnt, NULL };
     for (int i = 0; i < 50; i++) {          /* the loop device clears itself on umount */
         g_autofree char *uo = NULL;
@@ -464,7 +527,7 @@ static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
             oneline(*why);
             o = SIM_OUT_UNMOUNTABLE;
         }
-        if (wk->j->check && o != SIM_OUT_UNMOUNTABLE)
+        if (wk->j->check && app && o != SIM_OUT_UNMOUNTABLE)
             *app = app_check(wk, error);
     }
     if (g_file_test(wk->undo, G_FILE_TEST_EXISTS)) {
@@ -601,7 +664,7 @@ static SimOutcome fsck_mount(Worker *wk, char **why, gint8 *app, GError **error)
         oneline(*why);
         o = cannot_open || (rc >= 2 && xfs) ? SIM_OUT_UNMOUNTABLE : SIM_OUT_CORRUPT;
     }
-    if (wk->j->check && o != SIM_OUT_UNMOUNTABLE)
+    if (wk->j->check && app && o != SIM_OUT_UNMOUNTABLE)
         *app = app_check(wk, error);
     return o;
 }
@@ -625,13 +688,14 @@ static void require_write(Worker *wk, guint32 w)
     }
 }
 
-/* Bring the image and the maps to instant t. */
-static gboolean advance(Worker *wk, SimTime t, GError **error)
+/* Bring the image and the maps to instant t, where the first ev_n media
+ * changes and the first fl_n acknowledgements have happened. */
+static gboolean advance_to(Worker *wk, guint ev_n, guint fl_n, SimTime t, GError **error)
 {
     Judge *j = wk->j;
     const Tokens *k = j->k;
     g_autoptr(GHashTable) dirty = g_hash_table_new(g_direct_hash, g_direct_equal);
-    while (wk->ev < j->mev->len && g_array_index(j->mev, MediaEv, wk->ev).t <= t) {
+    while (wk->ev < ev_n) {
         const MediaEv *e = &g_array_index(j->mev, MediaEv, wk->ev);
         gpointer key = GSIZE_TO_POINTER((gsize)e->block);
         g_hash_table_insert(wk->cur, key, GUINT_TO_POINTER(e->tok));
@@ -642,7 +706,7 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
         g_hash_table_add(dirty, key);
         wk->ev++;
     }
-    while (wk->fl < j->fdone->len && g_array_index(j->fdone, FlushDone, wk->fl).t <= t) {
+    while (wk->fl < fl_n) {
         const FlushDone *f = &g_array_index(j->fdone, FlushDone, wk->fl);
         for (; wk->req_writes < f->nwrites; wk->req_writes++)
             require_write(wk, wk->req_writes);
@@ -698,6 +762,19 @@ io:
     return FALSE;
 }
 
+/* Bring the image and the maps to instant t: every media change and
+ * acknowledgement up to t (inclusive). */
+static gboolean advance(Worker *wk, SimTime t, GError **error)
+{
+    const Judge *j = wk->j;
+    guint ev_n = wk->ev, fl_n = wk->fl;
+    while (ev_n < j->mev->len && g_array_index(j->mev, MediaEv, ev_n).t <= t)
+        ev_n++;
+    while (fl_n < j->fdone->len && g_array_index(j->fdone, FlushDone, fl_n).t <= t)
+        fl_n++;
+    return advance_to(wk, ev_n, fl_n, t, error);
+}
+
 /* A block an acknowledged flush covered that holds neither that write nor a
  * later one: the lowest such block, or G_MAXUINT64. */
 static guint64 lost_block(Worker *wk)
@@ -718,35 +795,204 @@ static guint64 lost_block(Worker *wk)
     return lost;
 }
 
+/* Open the worker's image at `path` (NULL: a file in the work folder),
+ * holding the initial image. */
+static gboolean worker_open(Worker *wk, const char *path, GError **err)
+{
+    Judge *j = wk->j;
+    wk->img = path ? g_strdup(path) : g_strdup_printf("%s/image.%u", j->workdir, wk->id);
+    wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
+    wk->scratch = g_strdup_printf("%s/recovered.%u", j->workdir, wk->id);
+    wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
+    if ((j->check || (j->k->fsck && !is_fs(j->k, "ext4"))) && !path && mkdir(wk->mnt, 0700) != 0) {
+        g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->mnt, g_strerror(errno));
+        return FALSE;
+    }
+    wk->fd = open(wk->img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (wk->fd < 0 || ftruncate(wk->fd, (off_t)j->image_bytes) != 0) {
+        g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->img, g_strerror(errno));
+        return FALSE;
+    }
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, j->k->init);
+    while (g_hash_table_iter_next(&it, &key, &val))
+        if (pwrite(wk->fd, val, SIM_TRACE_BLOCK, (off_t)(GPOINTER_TO_SIZE(key) * SIM_TRACE_BLOCK)) != SIM_TRACE_BLOCK) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write", wk->img);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+/* Close the worker and remove its files (the image too unless keep_img). */
+static void worker_close(Worker *wk, gboolean keep_img)
+{
+    if (wk->fd >= 0)
+        close(wk->fd);
+    if (wk->img && !keep_img)
+        unlink(wk->img);
+    if (wk->undo)
+        unlink(wk->undo);
+    if (wk->scratch)
+        unlink(wk->scratch);
+    if (wk->mnt)
+        rmdir(wk->mnt);
+    g_free(wk->scratch);
+    g_free(wk->mnt);
+    g_free(wk->img);
+    g_free(wk->undo);
+    g_hash_table_destroy(wk->cur);
+    g_hash_table_destroy(wk->torn);
+    g_hash_table_destroy(wk->req);
+    if (wk->saved)
+        g_array_free(wk->saved, TRUE);
+}
+
+/* The verdict on the image as it is now: the checker, then the flush rule.
+ * app (nullable): where --check's verdict goes. */
+static SimOutcome judge_now(Worker *wk, char **why, gint8 *app, GError **err)
+{
+    const Judge *j = wk->j;
+    SimOutcome o = SIM_OUT_CONSISTENT;
+    if (j->k->fsck) {
+        o = is_fs(j->k, "ext4") ? fsck(wk, why, app, err) : fsck_mount(wk, why, app, err);
+        if (*err)
+            return o;
+    }
+    if (o == SIM_OUT_CONSISTENT) {
+        guint64 b = lost_block(wk);
+        if (b != G_MAXUINT64) {
+            o = SIM_OUT_LOST_FSYNC;
+            *why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", b);
+        }
+    }
+    return o;
+}
+
+/* ---- 3b. every crash state at a boundary (--crash-states exhaustive) ---------- */
+typedef struct {
+    SimToken was;                 /* the block's durable token at the boundary */
+    gboolean changed;
+    guint8   old[SIM_TRACE_BLOCK];
+} Saved;
+
+/* Put state `mask` of the boundary's pending set on the image: each free
+ * write durable (its latest version) or not (its base), forced ones durable. */
+static gboolean state_apply(Worker *wk, const GArray *pend, guint64 mask, GError **err)
+{
+    if (!wk->saved)
+        wk->saved = g_array_new(FALSE, FALSE, sizeof(Saved));
+    g_array_set_size(wk->saved, pend->len);
+    guint fi = 0;
+    for (guint i = 0; i < pend->len; i++) {
+        const SimPendWrite *p = &g_array_index(pend, SimPendWrite, i);
+        Saved *sv = &g_array_index(wk->saved, Saved, i);
+        gboolean on = p->forced || (fi < 64 && ((mask >> fi) & 1));
+        fi += !p->forced;
+        SimToken want = on ? p->tok : p->base;
+        gpointer key = GSIZE_TO_POINTER((gsize)p->block);
+        sv->was = GPOINTER_TO_UINT(g_hash_table_lookup(wk->cur, key));
+        sv->changed = want != sv->was;
+        if (!sv->changed)
+            continue;           /* the image holds it already (a torn block as it was at the cut) */
+        g_hash_table_insert(wk->cur, key, GUINT_TO_POINTER(want));
+        if (wk->fd < 0)
+            continue;
+        guint8 buf[SIM_TRACE_BLOCK];
+        render(wk->j->k, p->block, sim_token_base(want), buf);
+        if (pread(wk->fd, sv->old, SIM_TRACE_BLOCK, (off_t)(p->block * SIM_TRACE_BLOCK)) != SIM_TRACE_BLOCK ||
+            !put_block(wk, p->block, buf)) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Back to the image of the boundary. */
+static gboolean state_restore(Worker *wk, const GArray *pend, GError **err)
+{
+    for (guint i = pend->len; i-- > 0;) {
+        const SimPendWrite *p = &g_array_index(pend, SimPendWrite, i);
+        Saved *sv = &g_array_index(wk->saved, Saved, i);
+        if (!sv->changed)
+            continue;
+        g_hash_table_insert(wk->cur, GSIZE_TO_POINTER((gsize)p->block), GUINT_TO_POINTER(sv->was));
+        if (wk->fd >= 0 && !put_block(wk, p->block, sv->old)) {
+            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", wk->img, g_strerror(errno));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* "; durable: blocks 10 11 (2 of 5 free writes); not: 12 13 14" */
+static void state_describe(GString *g, const GArray *pend, guint64 mask)
+{
+    GString *on = g_string_new(NULL), *off = g_string_new(NULL);
+    guint fi = 0, non = 0, noff = 0;
+    for (guint i = 0; i < pend->len; i++) {
+        const SimPendWrite *p = &g_array_index(pend, SimPendWrite, i);
+        if (p->forced)
+            continue;
+        gboolean d = fi < 64 && ((mask >> fi) & 1);
+        fi++;
+        GString *x = d ? on : off;
+        guint *n = d ? &non : &noff;
+        if (++*n <= 8)
+            g_string_append_printf(x, " %" G_GUINT64_FORMAT, p->block);
+        else if (*n == 9)
+            g_string_append(x, " ...");
+    }
+    g_string_append_printf(g, "; durable free writes: %u of %u%s%s; not durable:%s", non, fi, non ? ", blocks" : "",
+                           on->str, noff ? off->str : " none");
+    g_string_free(on, TRUE);
+    g_string_free(off, TRUE);
+}
+
+static SimOutcome state_judge(gpointer ud, const GArray *pend, guint64 mask, GString *reason)
+{
+    Worker *wk = ud;
+    GError **err = &wk->j->errors[wk->id];
+    g_string_truncate(reason, 0);
+    if (*err)
+        return SIM_OUT_CONSISTENT;
+    if (replay_interrupted) {
+        g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
+                    (int)replay_interrupted);
+        return SIM_OUT_CONSISTENT;
+    }
+    if (!state_apply(wk, pend, mask, err))
+        return SIM_OUT_CONSISTENT;
+    char *why = NULL;
+    SimOutcome o = judge_now(wk, &why, NULL, err);
+    state_restore(wk, pend, *err ? NULL : err);
+    if (why) {
+        g_string_assign(reason, why);
+        state_describe(reason, pend, mask);
+    }
+    g_free(why);
+    return o;
+}
+
 static void worker_run(gpointer data, gpointer user)
 {
     Worker *wk = data;
     Judge *j = wk->j;
     GError **err = &j->errors[wk->id];
-    if (j->k->fsck || j->image_out) {
-        wk->img = j->image_out ? g_strdup(j->image_out) : g_strdup_printf("%s/image.%u", j->workdir, wk->id);
-        wk->undo = g_strdup_printf("%s/undo.%u", j->workdir, wk->id);
-        wk->scratch = g_strdup_printf("%s/recovered.%u", j->workdir, wk->id);
-        wk->mnt = g_strdup_printf("%s/mnt.%u", j->workdir, wk->id);
-        if ((j->check || (j->k->fsck && !is_fs(j->k, "ext4"))) && !j->image_out && mkdir(wk->mnt, 0700) != 0) {
-            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->mnt, g_strerror(errno));
+    if ((j->k->fsck || j->image_out) && !worker_open(wk, j->image_out, err))
+        return;
+    for (guint c = wk->id; j->bounds && c < j->bounds->len; c += j->jobs) {
+        const Bound *b = &g_array_index(j->bounds, Bound, c);
+        if (!advance_to(wk, b->mev_n, b->fdone_n, b->t, err))
             return;
-        }
-        wk->fd = open(wk->img, O_RDWR | O_CREAT | O_TRUNC, 0600);
-        if (wk->fd < 0 || ftruncate(wk->fd, (off_t)j->image_bytes) != 0) {
-            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot create (%s)", wk->img, g_strerror(errno));
+        SimRng rng;
+        sim_rng_seed(&rng, j->seed, c, "states");
+        sim_crash_states_run(&j->states[c], b->pend, j->max_pending, j->samples, &rng, state_judge, wk);
+        if (*err)
             return;
-        }
-        GHashTableIter it;
-        gpointer key, val;
-        g_hash_table_iter_init(&it, j->k->init);
-        while (g_hash_table_iter_next(&it, &key, &val))
-            if (pwrite(wk->fd, val, SIM_TRACE_BLOCK, (off_t)(GPOINTER_TO_SIZE(key) * SIM_TRACE_BLOCK)) != SIM_TRACE_BLOCK) {
-                g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write", wk->img);
-                return;
-            }
     }
-    for (guint64 c = wk->id; c < j->ncut; c += j->jobs) {
+    for (guint64 c = wk->id; !j->bounds && c < j->ncut; c += j->jobs) {
         if (replay_interrupted) {
             g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
                         (int)replay_interrupted);
@@ -762,21 +1008,38 @@ static void worker_run(gpointer data, gpointer user)
             j->out[c] = o;
             continue;
         }
-        if (j->k->fsck) {
-            o = is_fs(j->k, "ext4") ? fsck(wk, &why, &j->app[c], err) : fsck_mount(wk, &why, &j->app[c], err);
-            if (*err)
-                return;
-        }
-        if (o == SIM_OUT_CONSISTENT) {
-            guint64 b = lost_block(wk);
-            if (b != G_MAXUINT64) {
-                o = SIM_OUT_LOST_FSYNC;
-                why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", b);
-            }
-        }
+        o = judge_now(wk, &why, &j->app[c], err);
+        if (*err)
+            return;
         j->out[c] = o;
         j->why[c] = why;
     }
+}
+
+/* Run the judge's workers (one thread each) to the end; the first error. */
+static GError *judge_all(Judge *j)
+{
+    j->errors = g_new0(GError *, j->jobs);
+    Worker *wks = g_new0(Worker, j->jobs);
+    GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)j->jobs, TRUE, NULL);
+    for (guint i = 0; i < j->jobs; i++) {
+        wks[i] = (Worker){ .j = j, .id = i, .fd = -1,
+                           .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
+                           .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
+                           .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+        g_thread_pool_push(pool, &wks[i], NULL);
+    }
+    g_thread_pool_free(pool, FALSE, TRUE);
+    GError *first = NULL;
+    for (guint i = 0; i < j->jobs; i++) {
+        if (j->errors[i] && !first)
+            first = g_error_copy(j->errors[i]);
+        g_clear_error(&j->errors[i]);
+        worker_close(&wks[i], j->image_out != NULL);
+    }
+    g_free(wks);
+    g_clear_pointer(&j->errors, g_free);
+    return first;
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -799,6 +1062,7 @@ static const char *const replay_help =
     "                         image, in $IMG_MNT; counted in \"app\": passed as new, failed as\n"
     "                         inconsistent (e.g. --check 'sqlite3 $IMG_MNT/db \"PRAGMA integrity_check\"\n"
     "                         | grep -qx ok')\n"
+    "      --check-timeout S  kill a --check still running after S seconds (default 60): it fails\n"
     "  -n, --trials N         sampled power cuts per case (default 20: each is an fsck)\n"
     "  -s, --seed S           master seed (default 1)\n"
     "  -j, --jobs J           checkers in parallel (default: cores); results identical for any J\n"
@@ -808,6 +1072,18 @@ static const char *const replay_help =
     "                         everything) to FILE, e.g. to look at it with debugfs\n"
     "      --every-change     instead of sampled cuts, one cut per distinct durable state (at 0\n"
     "                         and at every instant the media changed): every state is judged\n"
+    "      --crash-states timed|exhaustive\n"
+    "                         timed (default): the sampled cuts only; exhaustive: also, at each\n"
+    "                         boundary (before every flush or PREFLUSH write, at every promise\n"
+    "                         mark, at the end of the stream), every crash state an honest\n"
+    "                         device could leave: each write that reached it and no completed\n"
+    "                         flush covers is durable or not, independently (\"crash_states\")\n"
+    "      --max-pending N    with exhaustive: enumerate up to N such writes per boundary (1 to\n"
+    "                         20, default 8: 2^N checker runs); above, --samples states\n"
+    "      --samples N        with exhaustive: states drawn at a boundary above --max-pending\n"
+    "                         (1 to 4096, default 32)\n"
+    "      --witness-out FILE with exhaustive: write the smallest corrupt state's crash image\n"
+    "                         (before recovery) to FILE\n"
     "      --json FILE|-      results as JSON (DESIGN §3)\n"
     "      --csv FILE|-       one row per case\n"
     "      --trials-csv FILE|-  every cut: case, run, trial, instant, outcome, reason\n"
@@ -820,7 +1096,8 @@ static const char *const replay_help =
     "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
     "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
     "fsync() returned) promises every write logged before it.\n"
-    "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck).\n";
+    "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck);\n"
+    "--crash-states exhaustive is the adversarial view (--check is not run on its states).\n";
 
 typedef struct {
     guint64 trials, seed;
@@ -828,21 +1105,68 @@ typedef struct {
     gboolean ignore_times;
     gboolean every_change;        /* one cut per distinct durable state instead of sampled ones */
     const char *check;            /* application checker (shell command), or NULL */
+    double      check_timeout;    /* seconds */
     const char *image_out;        /* write the crash image at image_at (s; < 0: the end) here and stop */
     double      image_at;
+    gboolean    exhaustive;       /* --crash-states exhaustive */
+    guint       max_pending, samples;
+    const char *witness_out;      /* exhaustive: write the smallest witness's crash image here */
 } ReplayOpts;
 
-static void echo_params(SimCaseResult *cr, const SimSchema *s, gconstpointer cfg, const char *prefix)
+/* The states judged at every boundary, summed (the smallest witness wins;
+ * ties go to the earlier boundary); with --witness-out, its crash image
+ * (before recovery) written there. */
+static SimCrashStatesSummary *states_summary(Judge *j, const ReplayOpts *o, GError **error)
 {
-    for (guint i = 0; i < s->n; i++) {
-        const SimParam *p = &s->params[i];
-        g_autofree char *v = sim_params_value_str(p, cfg);
-        g_autofree char *key = g_strdup_printf("%s.%s", prefix, p->name);
-        SimParamValueKind kind = p->type == SIM_PT_BOOL                             ? SIM_PV_BOOL
-                                 : p->type == SIM_PT_INT || p->type == SIM_PT_DOUBLE ? SIM_PV_NUMBER
-                                                                                      : SIM_PV_STRING;
-        sim_case_result_add_param(cr, key, v, kind);
+    SimCrashStatesSummary *sum = g_new0(SimCrashStatesSummary, 1);
+    sum->max_pending = o->max_pending;
+    sum->samples = o->samples;
+    sum->boundaries = TRUE;
+    guint wb = 0;
+    for (guint c = 0; c < j->bounds->len; c++) {
+        const Bound *b = &g_array_index(j->bounds, Bound, c);
+        const SimCrashStates *st = &j->states[c];
+        sum->cuts++;
+        sum->states += st->states;
+        sum->sampled_cuts += st->sampled;
+        sum->max_free = MAX(sum->max_free, st->nfree);
+        for (int x = 0; x < SIM_OUT_N; x++)
+            sum->counts[x] += st->counts[x];
+        if (!st->have_witness)
+            continue;
+        sum->bad_cuts++;
+        guint size = (guint)__builtin_popcountll(st->witness_mask);
+        if (sum->have_witness && size >= sum->w_size)
+            continue;
+        g_free(sum->w_reason);
+        sum->have_witness = TRUE;
+        sum->w_trial = c;
+        sum->w_t = b->t;
+        sum->w_size = size;
+        sum->w_free = st->nfree;
+        sum->w_sampled = st->sampled;
+        sum->w_outcome = st->witness_outcome;
+        sum->w_reason = !strcmp(b->kind, "end")
+                            ? g_strdup_printf("at the end of the stream: %s", st->witness_reason->str)
+                            : g_strdup_printf("%s %s (trace op %u): %s", !strcmp(b->kind, "flush") ? "before" : "at",
+                                              b->kind, b->op, st->witness_reason->str);
+        wb = c;
     }
+    if (o->witness_out && sum->have_witness) {
+        const Bound *b = &g_array_index(j->bounds, Bound, wb);
+        GError *e = NULL;
+        Worker wk = { .j = j, .id = 0, .fd = -1, .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
+                      .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
+                      .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+        if (worker_open(&wk, o->witness_out, &e) && advance_to(&wk, b->mev_n, b->fdone_n, b->t, &e) &&
+            state_apply(&wk, b->pend, j->states[wb].witness_mask, &e) && fsync(wk.fd) != 0)
+            g_set_error(&e, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", o->witness_out,
+                        g_strerror(errno));
+        worker_close(&wk, e == NULL);
+        if (e)
+            g_propagate_error(error, e);
+    }
+    return sum;
 }
 
 static int cmp_cut(gconstpointer a, gconstpointer b)
@@ -857,8 +1181,9 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
                                   const ReplayOpts *o, const char *workdir, GString *tcsv, GError **error)
 {
     SimWorld *w = sim_world_new(o->seed, 0);
-    SimBlkDev *dev = sim_device_new(w, cs->dev_model, &cs->dev, &cs->raid);
+    SimBlkDev *dev = sim_device_build(w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);
     SimCaseResult *cr = NULL;
+    SimCrashStatesSummary *cstates = NULL;
     guint64 nblocks = tr->hdr.image_bytes / SIM_TRACE_BLOCK;
     if (dev->nblocks < nblocks) {
         g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_INPUT,
@@ -868,8 +1193,11 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         sim_world_free(w);
         return NULL;
     }
-    SimBlkDev *q = sim_blkq_new(w, dev);
-    Sim s = { .w = w, .dev = dev, .q = q, .k = k, .tr = tr,
+    /* exhaustive: a pass-through tracker of what reached the device (no events of its own) */
+    SimBlkDev *pl = o->exhaustive ? sim_pend_layer_new(w, dev) : NULL;
+    SimBlkDev *q = sim_blkq_new(w, pl ? pl : dev);
+    Sim s = { .w = w, .dev = dev, .q = q, .k = k, .tr = tr, .pl = pl,
+              .bounds = pl ? g_array_new(FALSE, FALSE, sizeof(Bound)) : NULL,
               .use_times = !o->ignore_times && (tr->hdr.flags & SIM_TRACE_F_TIMES),
               .mev = g_array_new(FALSE, FALSE, sizeof(MediaEv)), .fdone = g_array_new(FALSE, FALSE, sizeof(FlushDone)),
               .wlat = g_array_new(FALSE, FALSE, sizeof(double)), .flat = g_array_new(FALSE, FALSE, sizeof(double)) };
@@ -904,53 +1232,28 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
             cut[i] = (SimTime)sim_rng_below(rng, (guint64)t_end);
         qsort(cut, trials, sizeof *cut, cmp_cut);
     }
-    /* 3. judge */
+    /* 3. judge: the sampled cuts, then (exhaustive) every state at each boundary */
     guint jobs = (guint)MIN((guint64)o->jobs, MAX(trials, 1));
     Judge j = { .k = k, .mev = s.mev, .fdone = s.fdone, .t_end = t_end, .cut = cut, .ncut = trials,
                 .jobs = jobs, .out = g_new0(SimOutcome, trials), .why = g_new0(char *, trials),
-                .workdir = workdir, .image_bytes = tr->hdr.image_bytes, .errors = g_new0(GError *, jobs),
-                .check = o->check, .app = g_new(gint8, trials), .image_out = o->image_out };
+                .workdir = workdir, .image_bytes = tr->hdr.image_bytes,
+                .check = o->check, .check_timeout = o->check_timeout, .app = g_new(gint8, trials), .image_out = o->image_out,
+                .max_pending = o->max_pending, .samples = o->samples, .seed = o->seed };
     memset(j.app, -1, trials);
-    Worker *wks = g_new0(Worker, jobs);
-    GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)jobs, TRUE, NULL);
-    for (guint i = 0; i < jobs; i++) {
-        wks[i] = (Worker){ .j = &j, .id = i, .fd = -1,
-                           .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
-                           .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
-                           .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
-        g_thread_pool_push(pool, &wks[i], NULL);
-    }
-    g_thread_pool_free(pool, FALSE, TRUE);
-    GError *first = NULL;
-    for (guint i = 0; i < jobs; i++) {
-        if (j.errors[i] && !first)
-            first = g_error_copy(j.errors[i]);
-        g_clear_error(&j.errors[i]);
-        if (wks[i].fd >= 0)
-            close(wks[i].fd);
-        if (wks[i].img && !o->image_out)
-            unlink(wks[i].img);
-        if (wks[i].undo)
-            unlink(wks[i].undo);
-        if (wks[i].scratch)
-            unlink(wks[i].scratch);
-        g_free(wks[i].scratch);
-        if (wks[i].mnt)
-            rmdir(wks[i].mnt);
-        g_free(wks[i].mnt);
-        g_free(wks[i].img);
-        g_free(wks[i].undo);
-        g_hash_table_destroy(wks[i].cur);
-        g_hash_table_destroy(wks[i].torn);
-        g_hash_table_destroy(wks[i].req);
+    GError *first = judge_all(&j);
+    if (!first && s.bounds) {
+        j.bounds = s.bounds;
+        j.jobs = (guint)MIN((guint64)o->jobs, MAX(s.bounds->len, 1));
+        j.states = g_new0(SimCrashStates, s.bounds->len);
+        first = judge_all(&j);
+        if (!first)
+            cstates = states_summary(&j, o, &first);
     }
     if (first) {
         g_propagate_error(error, first);
     } else {
         cr = sim_case_result_new(cs->name, 1);
-        echo_params(cr, &sim_hdd_schema, &cs->dev, "device");
-        if (cs->dev_model == SIM_DEV_RAID)
-            echo_params(cr, &sim_raid_schema, &cs->raid, "raid");
+        sim_case_echo_device(cr, cs);
         sim_case_result_add_param(cr, "replay.source", tr->hdr.source, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.fs", tr->hdr.fs[0] ? tr->hdr.fs : "unknown", SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.checker", k->checker, SIM_PV_STRING);
@@ -998,20 +1301,31 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         sim_lat_hist_add_ms(d->op_hist, (const double *)s.wlat->data, s.wlat->len);
         sim_lat_hist_add_ms(d->fsync_hist, (const double *)s.flat->data, s.flat->len);
         sim_case_result_aggregate(cr, d);
+        cr->cstates = g_steal_pointer(&cstates);
     }
+    if (cstates)
+        g_free(cstates->w_reason);
+    g_free(cstates);
+    for (guint i = 0; s.bounds && i < s.bounds->len; i++) {
+        g_array_free(g_array_index(s.bounds, Bound, i).pend, TRUE);
+        if (j.states)
+            sim_crash_states_clear(&j.states[i]);
+    }
+    if (s.bounds)
+        g_array_free(s.bounds, TRUE);
+    g_free(j.states);
     for (guint64 i = 0; i < trials; i++)
         g_free(j.why[i]);
     g_free(j.why);
     g_free(j.app);
     g_free(j.out);
-    g_free(j.errors);
-    g_free(wks);
     g_free(cut);
     g_array_free(s.mev, TRUE);
     g_array_free(s.fdone, TRUE);
     g_array_free(s.wlat, TRUE);
     g_array_free(s.flat, TRUE);
     sim_blkdev_free(q);
+    sim_blkdev_free(pl);
     sim_blkdev_free(dev);
     sim_world_free(w);
     return cr;
@@ -1024,7 +1338,10 @@ int sim_cmd_replay(int argc, char **argv)
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
     GError *err = NULL;
-    ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors(), .image_at = -1 };
+    ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors(), .image_at = -1,
+                     .max_pending = REPLAY_MAX_PENDING, .samples = REPLAY_SAMPLES, .check_timeout = 60 };
+    const char *exh_opt = NULL;   /* an option that needs --crash-states exhaustive */
+    const char *chk_opt = NULL;   /* an option that needs --check */
     gboolean quiet = FALSE;
     int status = SIM_EXIT_BAD_INPUT;
     g_autoptr(SimTrace) tr = NULL;
@@ -1077,6 +1394,14 @@ int sim_cmd_replay(int argc, char **argv)
             g_ptr_array_add(cases, g_strdup(v));
         else if (!strcmp(a, "--check"))
             o.check = v;
+        else if (!strcmp(a, "--check-timeout")) {
+            o.check_timeout = g_ascii_strtod(v, &end);
+            if (end == v || *end || !(o.check_timeout > 0 && o.check_timeout <= 86400)) {
+                sim_cli_usage("--check-timeout: '%s' is not allowed (seconds, more than 0, at most 86400)", v);
+                goto out;
+            }
+            chk_opt = a;
+        }
         else if (!strcmp(a, "--image-out"))
             o.image_out = v;
         else if (!strcmp(a, "--image-at")) {
@@ -1113,10 +1438,25 @@ int sim_cmd_replay(int argc, char **argv)
                 goto out;
             }
             o.jobs = jj ? (guint)jj : g_get_num_processors();
-        } else if (!strcmp(a, "--crash-states") || !strcmp(a, "--max-pending")) {
-            sim_cli_usage("replay: %s is not implemented for replay (run has it; --every-change judges every "
-                          "state this device model goes through)", a);
-            goto out;
+        } else if (!strcmp(a, "--crash-states")) {
+            if (strcmp(v, "timed") && strcmp(v, "exhaustive")) {
+                sim_cli_usage("--crash-states: '%s' is not allowed (timed or exhaustive)", v);
+                goto out;
+            }
+            o.exhaustive = !strcmp(v, "exhaustive");
+        } else if (!strcmp(a, "--max-pending") || !strcmp(a, "--samples")) {
+            gboolean mp = !strcmp(a, "--max-pending");
+            guint64 x = g_ascii_strtoull(v, &end, 10);
+            if (end == v || *end || x < 1 || x > (mp ? SIM_STATES_MAX_PENDING : 4096)) {
+                sim_cli_usage(mp ? "--max-pending: '%s' is not allowed (1 to 20: up to 2^20 states per boundary)"
+                                 : "--samples: '%s' is not allowed (1 to 4096 states per sampled boundary)", v);
+                goto out;
+            }
+            *(mp ? &o.max_pending : &o.samples) = (guint)x;
+            exh_opt = a;
+        } else if (!strcmp(a, "--witness-out")) {
+            o.witness_out = v;
+            exh_opt = a;
         } else {
             sim_cli_usage("replay: unknown option '%s' (see: powercut replay --help)", a);
             goto out;
@@ -1124,6 +1464,18 @@ int sim_cmd_replay(int argc, char **argv)
     }
     if (!trace) {
         sim_cli_usage("replay: missing TRACE (see: powercut replay --help)");
+        goto out;
+    }
+    if (chk_opt && !o.check) {
+        sim_cli_usage("replay: %s: only with --check", chk_opt);
+        goto out;
+    }
+    if (exh_opt && !o.exhaustive) {
+        sim_cli_usage("replay: %s: only with --crash-states exhaustive", exh_opt);
+        goto out;
+    }
+    if (o.exhaustive && (o.every_change || o.image_out)) {
+        sim_cli_usage("replay: --crash-states exhaustive excludes %s", o.every_change ? "--every-change" : "--image-out");
         goto out;
     }
     if (o.check && geteuid() != 0) {
@@ -1209,6 +1561,21 @@ int sim_cmd_replay(int argc, char **argv)
             goto out;
         }
     }
+    if (o.witness_out) {
+        guint nsel = 0;
+        for (guint i = 0; i < sc->cases->len; i++) {
+            gboolean sel = cases->len == 0;
+            for (guint c = 0; c < cases->len && !sel; c++)
+                sel = sim_case_matches(g_ptr_array_index(sc->cases, i), g_ptr_array_index(cases, c));
+            nsel += sel;
+        }
+        if (nsel != 1) {
+            sim_cli_usage("replay: --witness-out: %u cases selected, it needs one (choose it with --case)", nsel);
+            sim_scenario_free(sc);
+            rmdir(workdir);
+            goto out;
+        }
+    }
     Tokens k;
     tokens_build(&k, tr);
 
@@ -1256,6 +1623,11 @@ int sim_cmd_replay(int argc, char **argv)
             sim_case_result_free(cr);
             break;
         }
+        if (o.witness_out && !quiet)
+            fprintf(stderr, cr->cstates && cr->cstates->have_witness
+                                ? "powercut: replay: wrote %s: the crash image of the witness of case %s\n"
+                                : "powercut: replay: %s not written: case %s has no corrupt or unmountable state\n",
+                    o.witness_out, cs->name);
         g_ptr_array_add(res->cases, cr);
     }
     tokens_clear(&k);

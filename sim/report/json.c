@@ -328,6 +328,8 @@ static void write_crash_states(Jw *w, const SimCrashStatesSummary *s)
     kv_str(w, "mode", "exhaustive");
     kv_u64(w, "max_pending", s->max_pending);
     kv_u64(w, "samples_per_sampled_cut", s->samples);
+    if (s->boundaries)
+        kv_str(w, "cuts_at", "boundaries");
     kv_u64(w, "cuts", s->cuts);
     kv_u64(w, "states", s->states);
     kv_u64(w, "sampled_cuts", s->sampled_cuts);

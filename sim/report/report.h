@@ -65,6 +65,9 @@ typedef struct {
     guint64    bad_cuts;               /* cuts with at least one corrupt or unmountable state */
     guint64    counts[SIM_OUT_N];      /* outcomes over all states judged */
     guint      max_free;               /* most free writes at one cut */
+    gboolean   boundaries;             /* replay: the cuts are the trace's boundaries (before each
+                                        * flush, at each promise mark, at the end), and w_trial is
+                                        * the boundary's index */
     /* the smallest witness (fewest durable free writes; then the lowest run, trial) */
     gboolean   have_witness;
     guint      w_run;

@@ -157,7 +157,14 @@ void sim_report_table(const SimResults *r, GString *out)
                                    " cuts (more than %u free writes, up to %u there): %u states each, not all;"
                                    " the counts include those samples\n",
                                    s->sampled_cuts, s->cuts, s->max_pending, s->max_free, s->samples);
-        if (s->have_witness) {
+        if (s->have_witness && s->boundaries) {
+            char t[G_ASCII_DTOSTR_BUF_SIZE];
+            g_ascii_formatd(t, sizeof t, "%.6f", sim_time_to_s(s->w_t));
+            g_string_append_printf(out, "    %s witness: boundary %" G_GUINT64_FORMAT " t=%ss, %u of %u free writes"
+                                   " durable: %s: %s\n      (--witness-out FILE writes that crash image)\n",
+                                   s->w_sampled ? "a minimal" : "a smallest", s->w_trial, t, s->w_size, s->w_free,
+                                   sim_outcome_name(s->w_outcome), s->w_reason);
+        } else if (s->have_witness) {
             char t[G_ASCII_DTOSTR_BUF_SIZE];
             g_ascii_formatd(t, sizeof t, "%.6f", sim_time_to_s(s->w_t));
             g_string_append_printf(out, "    %s witness: run %u trial %" G_GUINT64_FORMAT " t=%ss, %u of %u free writes"

@@ -68,7 +68,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimScenario, sim_scenario_free)
 gboolean sim_script_list_presets(GString *out, GError **error);
 
 /* The module directory `require` searches after the scenario's own folder:
- * $POWERCUT_LUA_DIR, else ./lua if it exists, else POWERCUT_DATADIR/lua when
+ * $POWERCUT_LUA_DIR, else ./lua if it exists, else the executable's (sim_data_dir), else POWERCUT_DATADIR/lua when
  * compiled in, else NULL. (transfer full) */
 char *sim_script_lua_dir(void);
 

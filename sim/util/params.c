@@ -284,6 +284,11 @@ char *sim_data_dir(const char *env, const char *sub, const char *fallback)
         if (g_file_test(dir, G_FILE_TEST_IS_DIR))
             return dir;
         g_free(dir);
+        /* not installed: ./powercut in the source tree, run from elsewhere */
+        dir = g_build_filename(bindir, sub, NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+            return dir;
+        g_free(dir);
     }
 #ifdef POWERCUT_DATADIR
     return g_build_filename(POWERCUT_DATADIR, sub, NULL);

@@ -44,7 +44,8 @@ const SimParam *sim_params_find(const SimSchema *s, const char *name);
 /* Case-insensitive Levenshtein distance (for "did you mean" hints). */
 guint           sim_edit_distance(const char *a, const char *b);
 /* A data folder: $ENV if set, else ./SUB if it exists, else
- * <dir of the executable>/../share/powercut/SUB, else POWERCUT_DATADIR/SUB
+ * <dir of the executable>/../share/powercut/SUB, else <dir of the executable>/SUB
+ * (the source tree's ./powercut run from elsewhere), else POWERCUT_DATADIR/SUB
  * when compiled in, else `fallback` (transfer full; NULL if fallback is). */
 char           *sim_data_dir(const char *env, const char *sub, const char *fallback);
 /* The closest known name (Levenshtein distance <= 3), or NULL. */
