@@ -124,6 +124,13 @@ check "blkparse, exhaustive, no write cache: every write is on the media when ac
 run $PC replay "$T/trace.blkparse" -n 2 -j 1 --preset consumer_ssd --json "$T/bpssd.json" -q
 check "replay on an SSD preset: runs, and echoes the SSD's parameters" sh -c "[ $rc = 0 ] && grep -q '\"device.channels\"' '$T/bpssd.json'"
 
+run $PC replay "$T/trace.blkparse" -n 2 -j 2 --sweep device.cache_mb=0,64 --json "$T/bpsw.json" -q
+check "replay --sweep device.cache_mb=0,64: two cases, named for the point, each with its sweep object" \
+    sh -c "[ $rc = 0 ] && [ \$(grep -c '\"sweep\": {\"device.cache_mb\"' '$T/bpsw.json') = 2 ] && grep -q '\"name\": \"device.cache_mb=0\"' '$T/bpsw.json' && grep -q '\"name\": \"device.cache_mb=64\"' '$T/bpsw.json'"
+run $PC replay "$T/trace.blkparse" -n 1 -j 2 --scenario scenarios/cache-sweep.lua --json "$T/bpsc.json" -q
+check "replay --scenario with a sweep table: every point is a case (cache-sweep.lua: 6 sizes x 2 = 12)" \
+    sh -c "[ $rc = 0 ] && [ \$(grep -c '\"sweep\": {' '$T/bpsc.json') = 12 ]"
+
 run $PC replay "$T/trace.blkparse" -n 7 -j 2 --trials-csv "$T/cuts.csv" --out "$T/bpout" -q
 check "replay --trials-csv: a header and one row per cut; --out writes results.json and results.csv" \
     sh -c "[ $rc = 0 ] && head -n 1 '$T/cuts.csv' | grep -qx 'case,run,trial,t_s,outcome,reason' && [ \$(wc -l <'$T/cuts.csv') = 8 ] && [ -s '$T/bpout/results.json' ] && [ -s '$T/bpout/results.csv' ]"
@@ -242,12 +249,12 @@ if command -v e2fsck >/dev/null && command -v e2undo >/dev/null; then
     if [ "$rc" = 0 ] && [ "${appn:-0}" -gt 0 ] && [ "${appi:-0}" -gt 0 ] && [ $((appn + appi)) = "$tr" ]; then
         ok "--check on a read-only mount of each recovered image: the file is there after the fsync ($appn), not before ($appi)"
     else nok "--check on each recovered image" "rc=$rc new=$appn inconsistent=$appi trials=$tr" "$(head -c 600 "$T/err")"; fi
-    check "--check leaves no mount or loop device" sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay"
+    check "--check leaves no mount or loop device" sh -c "! mount | grep -qF '$W/powercut-replay' && ! losetup -a | grep -qF '$W/powercut-replay'"
     run $PC replay "$T/fsync.trace" -n 2 -j 2 --check 'sleep 600' --check-timeout 1 --json "$T/slow.json" -q
     appi=$(awk '$1 == "\"inconsistent\":" { v = $2; sub(/,/, "", v); print v }' "$T/slow.json")
     check "--check-timeout 1: a check that would run 10 minutes is killed and fails ($appi of 2)" sh -c "[ $rc = 0 ] && [ '$appi' = 2 ]"
     check "--check-timeout leaves no mount, loop device or sleeping check" \
-        sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay && ! pgrep -f 'sleep 600' >/dev/null"
+        sh -c "! mount | grep -qF '$W/powercut-replay' && ! losetup -a | grep -qF '$W/powercut-replay' && ! pgrep -f 'sleep 60[0]' >/dev/null"
 
     run $PC replay "$T/fsync.trace" --every-change -j 2 --set device.flush=ignore --json "$T/lie.json" -q
     l=$(outcome lost_fsync "$T/lie.json")
@@ -393,7 +400,7 @@ for fs in xfs btrfs; do
         wait $rp
         rc=$?
         check "xfs replay, SIGINT: exit 130, no JSON, no mount, loop device or working folder" \
-            sh -c "[ $rc = 130 ] && [ ! -e '$T/int.json' ] && grep -q 'interrupted' '$T/err' && ! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+            sh -c "[ $rc = 130 ] && [ ! -e '$T/int.json' ] && grep -q 'interrupted' '$T/err' && ! mount | grep -qF '$W/powercut-replay' && ! losetup -a | grep -qF '$W/powercut-replay' && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
     fi
     case $fs in xfs) ck=xfs_repair ;; btrfs) ck="btrfs check" ;; esac
     check "$fs: the JSON names the checker ($ck)" grep -q "\"replay.checker\": \"$ck\"" "$T/$fs-on.json"
@@ -414,7 +421,7 @@ for fs in xfs btrfs; do
     else nok "$fs: replay JSON is identical for --jobs 1 and 2" "$(diff "$T/$fs-lie.json" "$T/$fs-lie1.json" | head -c 1500)"; fi
 done
 check "xfs/btrfs replay leaves no mount, loop device or working folder" \
-    sh -c "! mount | grep -q powercut-replay && ! losetup -a | grep -q powercut-replay && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
+    sh -c "! mount | grep -qF '$W/powercut-replay' && ! losetup -a | grep -qF '$W/powercut-replay' && ! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
 if command -v setpriv >/dev/null 2>&1 && [ -s "$T/xfs.trace" ]; then
     u=$(mktemp /tmp/t-capture-user.XXXXXX) && cp "$T/xfs.trace" "$u" && chmod 644 "$u"
     run setpriv --reuid=65534 --regid=65534 --clear-groups $PC replay "$u" -n 2

@@ -1058,6 +1058,8 @@ static const char *const replay_help =
     "  --preset P             one case: the device preset P of lua/presets.lua\n"
     "  -D, --set NAME=VALUE   override a parameter (device.cache_mb=0, device.policy=random, ...)\n"
     "      --case NAME        only this case (repeatable)\n"
+    "      --sweep NAME=V1,V2 each value a case (repeatable; adds to or replaces the scenario's\n"
+    "                         sweep, as for run): e.g. --sweep device.cache_mb=0,8,64\n"
     "      --check 'CMD'      (root) also run CMD (sh -c) on a read-only mount of each recovered\n"
     "                         image, in $IMG_MNT; counted in \"app\": passed as new, failed as\n"
     "                         inconsistent (e.g. --check 'sqlite3 $IMG_MNT/db \"PRAGMA integrity_check\"\n"
@@ -1254,6 +1256,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     } else {
         cr = sim_case_result_new(cs->name, 1);
         sim_case_echo_device(cr, cs);
+        sim_sweep_echo(cs, cr);
         sim_case_result_add_param(cr, "replay.source", tr->hdr.source, SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.fs", tr->hdr.fs[0] ? tr->hdr.fs : "unknown", SIM_PV_STRING);
         sim_case_result_add_param(cr, "replay.checker", k->checker, SIM_PV_STRING);
@@ -1337,6 +1340,7 @@ int sim_cmd_replay(int argc, char **argv)
                *trials_csv = NULL;
     GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *sweeps = g_ptr_array_new_with_free_func(g_free);
     GError *err = NULL;
     ReplayOpts o = { .trials = 20, .seed = 1, .jobs = g_get_num_processors(), .image_at = -1,
                      .max_pending = REPLAY_MAX_PENDING, .samples = REPLAY_SAMPLES, .check_timeout = 60 };
@@ -1392,6 +1396,8 @@ int sim_cmd_replay(int argc, char **argv)
             g_ptr_array_add(sets, g_strdup(v));
         else if (!strcmp(a, "--case"))
             g_ptr_array_add(cases, g_strdup(v));
+        else if (!strcmp(a, "--sweep"))
+            g_ptr_array_add(sweeps, g_strdup(v));
         else if (!strcmp(a, "--check"))
             o.check = v;
         else if (!strcmp(a, "--check-timeout")) {
@@ -1538,7 +1544,9 @@ int sim_cmd_replay(int argc, char **argv)
         g_file_set_contents(scpath, text, -1, NULL);
     }
     g_ptr_array_add(sets, NULL);
-    SimScenario *sc = sim_scenario_load(scenario ? scenario : scpath, (const char *const *)sets->pdata, o.seed, &err);
+    g_ptr_array_add(sweeps, NULL);
+    SimScenario *sc = sim_scenario_load_sweep(scenario ? scenario : scpath, (const char *const *)sets->pdata,
+                                              (const char *const *)sweeps->pdata, o.seed, &err);
     if (scpath)
         unlink(scpath);
     if (!sc) {
@@ -1685,5 +1693,6 @@ int sim_cmd_replay(int argc, char **argv)
 out:
     g_ptr_array_free(sets, TRUE);
     g_ptr_array_free(cases, TRUE);
+    g_ptr_array_free(sweeps, TRUE);
     return status;
 }
