@@ -26,6 +26,13 @@
  *    written before a completed flush does not hold that write or a later
  *    one) -> lost_fsync; else consistent. A trace without contents (some
  *    imports) or of an unknown file system gets only the flush rule.
+ * 4. --crash-states exhaustive: the simulation also stops at each boundary
+ *    (before a flush or PREFLUSH write is issued, at a promise mark, at the
+ *    end of the stream) and takes the pending set of a tracker between the
+ *    block layer and the device (sim/crash/states.h); the workers then
+ *    bring their image to each boundary the same way and judge every state
+ *    of it (sim_crash_states_run): put the state's blocks on, judge, put
+ *    the boundary's blocks back.
  * Every cut's verdict depends only on its image, so results are identical
  * for any --jobs.
  */
@@ -795,6 +802,13 @@ static guint64 lost_block(Worker *wk)
     return lost;
 }
 
+static void worker_init(Worker *wk, Judge *j, guint id)
+{
+    *wk = (Worker){ .j = j, .id = id, .fd = -1, .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
+                    .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
+                    .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+}
+
 /* Open the worker's image at `path` (NULL: a file in the work folder),
  * holding the initial image. */
 static gboolean worker_open(Worker *wk, const char *path, GError **err)
@@ -926,7 +940,8 @@ static gboolean state_restore(Worker *wk, const GArray *pend, GError **err)
     return TRUE;
 }
 
-/* "; durable: blocks 10 11 (2 of 5 free writes); not: 12 13 14" */
+/* "; durable free writes: 2 of 5, blocks 10 11; not durable: 12 13 14"
+ * (at most 8 blocks each, then "...") */
 static void state_describe(GString *g, const GArray *pend, guint64 mask)
 {
     GString *on = g_string_new(NULL), *off = g_string_new(NULL);
@@ -1023,10 +1038,7 @@ static GError *judge_all(Judge *j)
     Worker *wks = g_new0(Worker, j->jobs);
     GThreadPool *pool = g_thread_pool_new(worker_run, NULL, (gint)j->jobs, TRUE, NULL);
     for (guint i = 0; i < j->jobs; i++) {
-        wks[i] = (Worker){ .j = j, .id = i, .fd = -1,
-                           .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
-                           .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
-                           .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+        worker_init(&wks[i], j, i);
         g_thread_pool_push(pool, &wks[i], NULL);
     }
     g_thread_pool_free(pool, FALSE, TRUE);
@@ -1157,9 +1169,8 @@ static SimCrashStatesSummary *states_summary(Judge *j, const ReplayOpts *o, GErr
     if (o->witness_out && sum->have_witness) {
         const Bound *b = &g_array_index(j->bounds, Bound, wb);
         GError *e = NULL;
-        Worker wk = { .j = j, .id = 0, .fd = -1, .cur = g_hash_table_new(g_direct_hash, g_direct_equal),
-                      .torn = g_hash_table_new(g_direct_hash, g_direct_equal),
-                      .req = g_hash_table_new(g_direct_hash, g_direct_equal) };
+        Worker wk;
+        worker_init(&wk, j, 0);
         if (worker_open(&wk, o->witness_out, &e) && advance_to(&wk, b->mev_n, b->fdone_n, b->t, &e) &&
             state_apply(&wk, b->pend, j->states[wb].witness_mask, &e) && fsync(wk.fd) != 0)
             g_set_error(&e, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", o->witness_out,
