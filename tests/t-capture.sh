@@ -271,10 +271,17 @@ EOS
     check "capture with barrier=0 exits 0" [ "$rc" = 0 ]
     nflush=$($PC show-trace "$T/nobarrier.trace" | awk '$3 == "flush" { n++ } END { print n + 0 }')
     check "barrier=0: the file system sends no flush while the command runs ($nflush in all)" [ "$nflush" -le 1 ]
-    run $PC replay "$T/nobarrier.trace" --every-change -j 2 --set device.policy=random --json "$T/off.json" -q
+    run $PC replay "$T/nobarrier.trace" --every-change -j 2 --set device.policy=random --json "$T/off.json" --trials-csv "$T/off.csv" -q
     bad=$(( $(outcome corrupt "$T/off.json") + $(outcome unmountable "$T/off.json") ))
     if [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; then ok "barrier=0 on a reordering cache: e2fsck finds errors ($bad states)"
     else nok "barrier=0 on a reordering cache: e2fsck finds errors" "rc=$rc corrupt+unmountable=$bad" "$(head -c 600 "$T/err")"; fi
+    # --every-change p_inc is the time fraction: recomputed here from the cut instants (each
+    # state lasts until the next cut, the last until sim_seconds)
+    tend=$(outcome sim_seconds "$T/off.json"); pinc=$(outcome p_inc "$T/off.json")
+    want=$(awk -F, -v tend="$tend" 'NR > 1 { t[++n] = $4; o[n] = $5 }
+        END { for (i = 1; i <= n; i++) if (o[i] == "corrupt" || o[i] == "unmountable") b += (i < n ? t[i + 1] : tend) - t[i]; printf "%.6g", b / tend }' "$T/off.csv")
+    check "--every-change: p_inc is the time-weighted fraction of corrupt states ($pinc; from the cut instants: $want)" \
+        awk -v a="$pinc" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= 1e-5 * b) }'
     lf=$(outcome lost_fsync "$T/off.json")
     check "barrier=0: fsyncs the application was told of (promise marks) are lost ($lf states)" [ "${lf:-0}" -gt 0 ]
     grep -q '"replay.checker": "e2fsck"' "$T/off.json"
@@ -325,7 +332,7 @@ EOS
     check "replay leaves no working folder" sh -c "! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
 else
     for t in "replay barriers on" "replay lying drive" "capture barrier=0" "barrier=0 no flush" \
-             "replay barrier=0" "checker named" "jobs" "check timeout" "check timeout leftovers" "exhaustive on" "exhaustive lying" "exhaustive off" \
+             "replay barrier=0" "every-change p_inc" "checker named" "jobs" "check timeout" "check timeout leftovers" "exhaustive on" "exhaustive lying" "exhaustive off" \
              "witness e2fsck" "witness blocks" "exhaustive jobs" "exhaustive timed" "no folder"; do skip "$t: no e2fsck/e2undo"; done
 fi
 

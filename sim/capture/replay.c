@@ -1110,7 +1110,9 @@ static const char *const replay_help =
     "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
     "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
     "fsync() returned) promises every write logged before it.\n"
-    "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck);\n"
+    "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck),\n"
+    "or with --every-change the exact fraction of the time the durable image was corrupt or\n"
+    "unmountable (each state weighted by how long it lasted);\n"
     "--crash-states exhaustive is the adversarial view (--check is not run on its states).\n";
 
 typedef struct {
@@ -1309,6 +1311,14 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
                     rs.app[j.app[i] ? 1 : 2]++;
         }
         rs.pinc = trials ? (double)(rs.counts[SIM_OUT_CORRUPT] + rs.counts[SIM_OUT_UNMOUNTABLE]) / trials : 0;
+        if (o->every_change) {
+            /* exact: each durable state lasts from its cut to the next (the last to t_end) */
+            SimTime bad = 0;
+            for (guint64 i = 0; i < trials; i++)
+                if (j.out[i] == SIM_OUT_CORRUPT || j.out[i] == SIM_OUT_UNMOUNTABLE)
+                    bad += (i + 1 < trials ? cut[i + 1] : t_end) - cut[i];
+            rs.pinc = (double)bad / (double)t_end;
+        }
         if (dev->ops->get_stats)
             dev->ops->get_stats(dev, &rs.dev);
         sim_case_data_add_run(d, &rs);
