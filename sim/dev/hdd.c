@@ -1,6 +1,6 @@
-/* sim/dev/hdd.c - a hard disk: zoned geometry, seek curve, rotation, an NCQ
- * host queue, a host interface, and a write-back cache (wbcache.h) destaged
- * by a single head.
+/* sim/dev/hdd.c - a hard disk: zoned geometry, seek curve, rotation, and a
+ * single head behind the front end (front.h: NCQ host queue, host interface,
+ * write-back cache) that destages the cache.
  *
  * Resources. The host interface and the head are independent: cached writes
  * and read hits use only the interface (FIFO, durations known at start, so
@@ -36,6 +36,7 @@
  *    arrive is still honoured: only the host's view changed.
  */
 #include "hdd.h"
+#include "front.h"
 #include <math.h>
 
 #define BLOCK_BYTES 4096
@@ -143,14 +144,11 @@ typedef struct {
     double    xfer_ns;
 } Op;
 
-/* Intrusive FIFO of ios through io->next (ours while we hold the io). */
-typedef struct { SimIo *head, *tail; } IoFifo;
-
 typedef struct {
     SimWorld   *w;
     SimHddCfg   cfg;
     SimMedia   *media;
-    SimWbCache *cache;        /* NULL: write-through */
+    SimFront    front;        /* front.cache NULL: write-through */
     gboolean    torn;         /* atomic unit < block: transfers tear */
     Zone       *zones;
     guint       nzones;
@@ -158,42 +156,11 @@ typedef struct {
     double      period_ns;
     double      phase_ns;     /* platter angle offset: spindles of an array are not synchronised */
     double      sa, sb, sc, se;   /* seek: sa + sb*sqrt(d) below 1/3, sc + se*d above (ms) */
-    double      iface_ns_per_byte, cmd_ns;
-    SimTime     idle_ns;
-    guint64     high_blocks;
     guint64     head_block, head_track;
     Op          op;           /* kind != OP_NONE: the head is busy */
-    SimTime     iface_free_at;
-    guint       inside;       /* commands admitted, <= ncq_depth */
-    IoFifo      hostq;        /* waiting for an NCQ slot */
-    IoFifo      mediaq;       /* host media ops; priv_i = hold seq (writes) */
-    IoFifo      roomq;        /* cached writes waiting for room */
-    IoFifo      flushq;       /* flushes; priv_i = cover mark */
-    gboolean    timer_armed;
+    SimIoFifo   mediaq;       /* host media ops; priv_i = hold seq (writes) */
     SimDevStats st;
 } Hdd;
-
-static void fifo_push(IoFifo *q, SimIo *io)
-{
-    io->next = NULL;
-    if (q->tail)
-        q->tail->next = io;
-    else
-        q->head = io;
-    q->tail = io;
-}
-
-static SimIo *fifo_pop(IoFifo *q)
-{
-    SimIo *io = q->head;
-    if (io) {
-        q->head = io->next;
-        if (!q->head)
-            q->tail = NULL;
-        io->next = NULL;
-    }
-    return io;
-}
 
 /* ---- mechanics ----------------------------------------------------------- */
 
@@ -288,39 +255,15 @@ static SimTime satf_cost(gpointer ud, guint64 block)
     return position(h, now, block, &g) - now;
 }
 
-/* Occupy the host interface for a command moving `bytes`; returns the end. */
-static SimTime iface_xfer(Hdd *h, guint64 bytes)
+/* ---- host media operations ------------------------------------------------ */
+
+static void dispatch(gpointer owner);
+
+/* The oldest cache seq a queued or running media write superseded. */
+static guint64 superseded(gconstpointer owner)
 {
-    SimTime start = MAX(sim_now(h->w), h->iface_free_at);
-    h->iface_free_at = start + llround((double)bytes * h->iface_ns_per_byte + h->cmd_ns);
-    return h->iface_free_at;
-}
-
-/* ---- commands ------------------------------------------------------------ */
-
-static void dispatch(Hdd *h);
-static void admit(Hdd *h, SimIo *io);
-
-/* Complete a command and let the next waiting one in. */
-static void finish(Hdd *h, SimIo *io)
-{
-    h->inside--;
-    sim_io_complete(h->w, io);
-    while (h->hostq.head && h->inside < h->cfg.ncq_depth)
-        admit(h, fifo_pop(&h->hostq));
-}
-
-static void finish_ev(SimWorld *w, gpointer obj, gint64 arg)
-{
-    SimIo *io = obj;
-    finish(io->priv, io);
-}
-
-/* Oldest seq a flush may still be waiting for: held segments, and media
- * writes that superseded dirty blocks of older segments. */
-static guint64 oldest_outstanding(const Hdd *h)
-{
-    guint64 s = sim_wbcache_oldest(h->cache);
+    const Hdd *h = owner;
+    guint64 s = SIM_WB_SEQ_NONE;
     for (SimIo *io = h->mediaq.head; io; io = io->next)
         s = MIN(s, (guint64)io->priv_i);
     if (h->op.kind == OP_WRITE)
@@ -328,108 +271,34 @@ static guint64 oldest_outstanding(const Hdd *h)
     return s;
 }
 
-static void check_flushes(Hdd *h)
+static void media_write(gpointer owner, SimIo *io)
 {
-    while (h->flushq.head && (guint64)h->flushq.head->priv_i <= oldest_outstanding(h))
-        finish(h, fifo_pop(&h->flushq));
-}
-
-static void cache_insert(Hdd *h, SimIo *io)
-{
-    sim_wbcache_write(h->cache, io->block, io->nblocks, io->tokens);
-    h->st.max_dirty_blocks = MAX(h->st.max_dirty_blocks, sim_wbcache_used(h->cache));
-}
-
-/* Cached writes that waited for room go in, oldest first. */
-static void admit_room(Hdd *h)
-{
-    while (h->roomq.head && sim_wbcache_fits(h->cache, h->roomq.head->block, h->roomq.head->nblocks)) {
-        SimIo *io = fifo_pop(&h->roomq);
-        cache_insert(h, io);
-        finish(h, io);
-    }
-}
-
-static void cached_write_xfered(SimWorld *w, gpointer obj, gint64 arg)
-{
-    SimIo *io = obj;
-    Hdd *h = io->priv;
-    if (h->roomq.head || !sim_wbcache_fits(h->cache, io->block, io->nblocks)) {
-        h->st.cache_full_waits++;
-        fifo_push(&h->roomq, io);
-    } else {
-        cache_insert(h, io);
-        finish(h, io);
-    }
+    Hdd *h = owner;
+    io->priv_i = (gint64)(h->front.cache ? sim_wbcache_discard(h->front.cache, io->block, io->nblocks)
+                                         : SIM_WB_SEQ_NONE);
+    sim_io_fifo_push(&h->mediaq, io);
     dispatch(h);
 }
 
-static void media_write_xfered(SimWorld *w, gpointer obj, gint64 arg)
+static void media_read(gpointer owner, SimIo *io)
 {
-    SimIo *io = obj;
-    Hdd *h = io->priv;
-    io->priv_i = (gint64)(h->cache ? sim_wbcache_discard(h->cache, io->block, io->nblocks) : SIM_WB_SEQ_NONE);
-    fifo_push(&h->mediaq, io);
+    Hdd *h = owner;
+    io->priv_i = (gint64)SIM_WB_SEQ_NONE;
+    sim_io_fifo_push(&h->mediaq, io);
     dispatch(h);
 }
 
-static void admit(Hdd *h, SimIo *io)
-{
-    h->inside++;
-    guint64 bytes = (guint64)io->nblocks * BLOCK_BYTES;
-    switch (io->op) {
-    case SIM_IO_WRITE: {
-        gboolean cached = h->cache && (!(io->flags & SIM_IO_FUA) || h->cfg.flush == SIM_HDD_FLUSH_IGNORE);
-        sim_schedule_at(h->w, iface_xfer(h, bytes), cached ? cached_write_xfered : media_write_xfered, io, 0);
-        return;
-    }
-    case SIM_IO_READ:
-        if (h->cache && sim_wbcache_holds(h->cache, io->block, io->nblocks)) {
-            h->st.cache_hits++;
-            sim_schedule_at(h->w, iface_xfer(h, bytes), finish_ev, io, 0);
-            return;
-        }
-        io->priv_i = (gint64)SIM_WB_SEQ_NONE;
-        fifo_push(&h->mediaq, io);
-        dispatch(h);
-        return;
-    case SIM_IO_FLUSH:
-        /* covers exactly what is cached now (B3/D1); a lying drive acks it
-         * at once, having destaged nothing (D3) */
-        if (!h->cache || h->cfg.flush == SIM_HDD_FLUSH_IGNORE ||
-            oldest_outstanding(h) >= sim_wbcache_mark(h->cache)) {
-            sim_schedule_at(h->w, iface_xfer(h, 0), finish_ev, io, 0);
-            return;
-        }
-        io->priv_i = (gint64)sim_wbcache_mark(h->cache);
-        fifo_push(&h->flushq, io);
-        dispatch(h);
-        return;
-    }
-}
+static const SimFrontOps hdd_front_ops = {
+    .media_write = media_write,
+    .media_read = media_read,
+    .superseded = superseded,
+    .dispatch = dispatch,
+};
 
 static void hdd_submit(SimBlkDev *d, SimIo *io)
 {
     Hdd *h = d->priv;
-    g_assert(io->op == SIM_IO_FLUSH || (io->nblocks > 0 && io->block + io->nblocks <= d->nblocks));
-    io->priv = h;
-    switch (io->op) {
-    case SIM_IO_READ:
-        h->st.reads++;
-        break;
-    case SIM_IO_WRITE:
-        h->st.writes++;
-        h->st.write_blocks += io->nblocks;
-        h->st.fua_writes += (io->flags & SIM_IO_FUA) != 0;
-        break;
-    case SIM_IO_FLUSH:
-        h->st.flushes++;
-        break;
-    }
-    if (!h->hostq.head && h->inside < h->cfg.ncq_depth)
-        admit(h, io);
-    else
-        fifo_push(&h->hostq, io);
+    sim_front_submit(&h->front, d, io);
 }
 
 /* ---- media operations ----------------------------------------------------- */
@@ -468,20 +337,18 @@ static void op_end(Hdd *h)
     h->head_track = g.track;
     switch (op.kind) {
     case OP_DESTAGE:
-        sim_wbcache_end(h->cache, op.seg);
-        admit_room(h);
+        sim_front_destaged(&h->front, op.seg);
         break;
     case OP_WRITE:
-        finish(h, op.io);
+        sim_front_finish(&h->front, op.io);
         break;
     case OP_READ:
-        sim_schedule_at(h->w, iface_xfer(h, (guint64)op.io->nblocks * BLOCK_BYTES), finish_ev, op.io, 0);
+        sim_front_read_done(&h->front, op.io);
         break;
     case OP_NONE:
         g_assert_not_reached();
     }
-    if (h->cache)
-        check_flushes(h);
+    sim_front_check_flushes(&h->front);
     dispatch(h);
 }
 
@@ -520,21 +387,14 @@ static void block_ev(SimWorld *w, gpointer obj, gint64 arg)
 
 static void read_ev(SimWorld *w, gpointer obj, gint64 arg) { op_end(obj); }
 
-static void timer_ev(SimWorld *w, gpointer obj, gint64 arg)
+/* Give the head its next job: host media ops first, then whatever the front
+ * end wants destaged (something presses, or the host has been idle). */
+static void dispatch(gpointer owner)
 {
-    Hdd *h = obj;
-    h->timer_armed = FALSE;
-    dispatch(h);
-}
-
-/* Give the head its next job: host media ops first, then destaging when
- * something presses (a flush, a write waiting for room, the high-water mark)
- * or the host has been idle long enough. */
-static void dispatch(Hdd *h)
-{
+    Hdd *h = owner;
     if (h->op.kind != OP_NONE)
         return;
-    SimIo *io = fifo_pop(&h->mediaq);
+    SimIo *io = sim_io_fifo_pop(&h->mediaq);
     if (io) {
         h->op.io = io;
         if (io->op == SIM_IO_WRITE) {
@@ -548,26 +408,11 @@ static void dispatch(Hdd *h)
         }
         return;
     }
-    if (!h->cache || sim_wbcache_dirty(h->cache) == 0)
-        return;
-    gboolean urgent = h->flushq.head || h->roomq.head || sim_wbcache_used(h->cache) > h->high_blocks;
-    SimTime idle_at = h->iface_free_at + h->idle_ns;
-    if (!urgent && sim_now(h->w) < idle_at) {
-        /* iface_free_at only grows, so an armed timer is never late */
-        if (!h->timer_armed) {
-            h->timer_armed = TRUE;
-            sim_schedule_at(h->w, idle_at, timer_ev, h, 0);
-        }
-        return;
-    }
-    /* a waiting flush restricts the choice to what it covers */
-    guint64 limit = h->flushq.head ? (guint64)h->flushq.head->priv_i : SIM_WB_SEQ_NONE;
-    SimWbSeg *seg = sim_wbcache_pick(h->cache, limit, h->head_block, satf_cost, h);
+    SimWbSeg *seg = sim_front_next_destage(&h->front, h->head_block, satf_cost, h);
     if (!seg)
         return;
     guint32 f, l;
     sim_wbseg_live_range(seg, &f, &l);
-    sim_wbcache_begin(h->cache, seg);
     h->op.seg = seg;
     start_op(h, OP_DESTAGE, seg->block + f, l - f + 1);
     h->st.media_writes++;
@@ -585,7 +430,7 @@ static void hdd_get_stats(SimBlkDev *d, SimDevStats *st)
 static void hdd_destroy(SimBlkDev *d)
 {
     Hdd *h = d->priv;
-    sim_wbcache_free(h->cache);
+    sim_front_clear(&h->front);
     sim_media_free(h->media);
     g_free(h->zones);
     g_free(h);
@@ -603,7 +448,7 @@ gboolean sim_hdd_cache_holds(SimBlkDev *d, guint64 block, SimToken tok)
 {
     Hdd *h = d->priv;
     SimToken t;
-    return h->cache && sim_wbcache_lookup(h->cache, block, &t, NULL) && t == tok;
+    return h->front.cache && sim_wbcache_lookup(h->front.cache, block, &t, NULL) && t == tok;
 }
 
 void sim_hdd_set_spindle_phase(SimBlkDev *d, double frac)
@@ -630,16 +475,13 @@ SimBlkDev *sim_hdd_new(SimWorld *w, const SimHddCfg *cfg)
     d->caps = SIM_BLK_CAP_ROTATIONAL | (report_wc ? SIM_BLK_CAP_VOLATILE_CACHE : 0) |
               (cfg->fua ? SIM_BLK_CAP_FUA : 0);
     d->media = h->media = sim_media_new(d->nblocks);
-    if (cfg->cache_mb > 0) {
-        guint64 cap = (guint64)cfg->cache_mb * (1024 * 1024 / BLOCK_BYTES);
-        h->cache = sim_wbcache_new(cap, cfg->policy, (guint)cfg->window,
-                                   cfg->policy == SIM_DESTAGE_RANDOM ? sim_world_rng(w, "destage") : NULL);
-        h->high_blocks = (guint64)(cfg->high_water * (double)cap);
-    }
+    SimFrontCfg fc = {
+        .ncq_depth = cfg->ncq_depth, .iface_mb_s = cfg->iface_mb_s, .cmd_overhead_us = cfg->cmd_overhead_us,
+        .cache_mb = cfg->cache_mb, .policy = cfg->policy, .window = cfg->window, .high_water = cfg->high_water,
+        .idle_ms = cfg->idle_ms, .ack_from_cache = cfg->flush == SIM_HDD_FLUSH_IGNORE,
+    };
+    sim_front_init(&h->front, w, &fc, &hdd_front_ops, h, &h->st);
     h->torn = cfg->atomic_bytes < BLOCK_BYTES;
-    h->iface_ns_per_byte = 1e9 / (cfg->iface_mb_s * 1e6);
-    h->cmd_ns = cfg->cmd_overhead_us * 1e3;
-    h->idle_ns = llround(cfg->idle_ms * 1e6);
     build_geometry(h, d->nblocks);
     return d;
 }

@@ -12,11 +12,11 @@
  * channel is then free), and programs until e = x + program_us (the die is
  * then free). Operations are reserved in the order they are issued, so two
  * programs of the same block (same die) land in issue order. A read takes the
- * die for read_us, then the channel for the transfer. The host interface is a
- * FIFO like the hdd's: each command costs cmd_overhead_us plus its bytes at
- * iface_mb_s. So N one-page writes to N dies on N channels, submitted
- * together, complete after one transfer plus one program time (plus the
- * interface), not N.
+ * die for read_us, then the channel for the transfer. The host queue and
+ * interface are the hdd's front end (front.h): a FIFO where each command
+ * costs cmd_overhead_us plus its bytes at iface_mb_s. So N one-page writes to
+ * N dies on N channels, submitted together, complete after one transfer plus
+ * one program time (plus the interface), not N.
  *
  * Buffer. With cache_mb > 0 a write completes once it is in the DRAM buffer
  * (sim/dev/wbcache: age, flush coverage, in-place update of dirty copies),
@@ -26,13 +26,13 @@
  * `window` dirty segments by `policy` (satf: the segment whose die is free
  * soonest). Without a buffer a write completes when its last program ends.
  *
- * FLUSH and FUA (D1, B3) follow the hdd exactly: a FLUSH covers the writes
- * completed before it arrived and completes once those have landed; a FUA
- * write goes to NAND (superseding dirty copies of its blocks, which a
- * pending flush then waits for) and completes when its programs end. The
- * misbehaving knobs have the hdd's names and meaning: flush = "ignore" acks
- * FLUSH at once and takes FUA writes into the buffer (D3); report_cache =
- * "write-through" hides the volatile buffer from the host (B4); fua = false
+ * FLUSH and FUA (D1, B3) are the front end's, as on the hdd: a FLUSH covers
+ * the writes completed before it arrived and completes once those have
+ * landed; a FUA write goes to NAND (superseding dirty copies of its blocks,
+ * which a pending flush then waits for) and completes when its programs end.
+ * The misbehaving knobs have the hdd's names and meaning: flush = "ignore"
+ * acks FLUSH at once and takes FUA writes into the buffer (D3); report_cache
+ * = "write-through" hides the volatile buffer from the host (B4); fua = false
  * makes the block layer emulate FUA with a post-flush (B2).
  *
  * Power-loss protection (plp = true). The hold-up energy lets the drive
@@ -94,6 +94,7 @@
  * exceed the elapsed time.
  */
 #include "ssd.h"
+#include "front.h"
 #include <math.h>
 #include <string.h>
 
@@ -233,8 +234,6 @@ typedef struct Prog {
     struct Prog *prev, *next;
 } Prog;
 
-typedef struct { SimIo *head, *tail; } IoFifo;
-
 typedef struct {
     guint   count;            /* updates pending */
     GArray *blocks;           /* guint64, may repeat */
@@ -244,18 +243,14 @@ struct Ssd {
     SimWorld   *w;
     SimSsdCfg   cfg;
     SimMedia   *media;
-    SimWbCache *cache;        /* NULL: no buffer */
+    SimFront    front;        /* front.cache NULL: no buffer */
     SimRng     *rng;          /* "ssd": landing orders */
     guint       ndies, pblocks;
     guint64     nblocks;
     SimTime    *die_free, *ch_free;
-    double      ch_ns_per_byte, iface_ns_per_byte, cmd_ns;
-    SimTime     prog_ns, read_ns, idle_ns;
-    guint64     high_blocks;
-    SimTime     iface_free_at;
-    guint       inside, destaging;
-    IoFifo      hostq, roomq, flushq;
-    gboolean    timer_armed;
+    double      ch_ns_per_byte;
+    SimTime     prog_ns, read_ns;
+    guint       destaging;
     Job        *jobs;         /* live jobs */
     Prog       *progs;        /* live programs */
     GHashTable *map_pending;  /* MODE_MAP: block -> newest token (not yet durable) */
@@ -263,71 +258,23 @@ struct Ssd {
     SimDevStats st;
 };
 
-static void fifo_push(IoFifo *q, SimIo *io)
-{
-    io->next = NULL;
-    if (q->tail)
-        q->tail->next = io;
-    else
-        q->head = io;
-    q->tail = io;
-}
-
-static SimIo *fifo_pop(IoFifo *q)
-{
-    SimIo *io = q->head;
-    if (io) {
-        q->head = io->next;
-        if (!q->head)
-            q->tail = NULL;
-        io->next = NULL;
-    }
-    return io;
-}
-
 #define LIST_ADD(head, x) do { (x)->prev = NULL; (x)->next = (head); if (head) (head)->prev = (x); (head) = (x); } while (0)
 #define LIST_DEL(head, x) do { if ((x)->prev) (x)->prev->next = (x)->next; else (head) = (x)->next; \
                                if ((x)->next) (x)->next->prev = (x)->prev; } while (0)
 
-static SimTime iface_xfer(Ssd *s, guint64 bytes)
+/* ---- front end ----------------------------------------------------------- */
+
+static void dispatch(gpointer owner);
+
+/* The oldest buffer seq a direct write still programming superseded. */
+static guint64 superseded(gconstpointer owner)
 {
-    SimTime start = MAX(sim_now(s->w), s->iface_free_at);
-    s->iface_free_at = start + llround((double)bytes * s->iface_ns_per_byte + s->cmd_ns);
-    return s->iface_free_at;
-}
-
-/* ---- commands ------------------------------------------------------------ */
-
-static void dispatch(Ssd *s);
-static void admit(Ssd *s, SimIo *io);
-
-static void finish(Ssd *s, SimIo *io)
-{
-    s->inside--;
-    sim_io_complete(s->w, io);
-    while (s->hostq.head && s->inside < s->cfg.ncq_depth)
-        admit(s, fifo_pop(&s->hostq));
-}
-
-static void finish_ev(SimWorld *w, gpointer obj, gint64 arg)
-{
-    SimIo *io = obj;
-    finish(io->priv, io);
-}
-
-static guint64 oldest_outstanding(const Ssd *s)
-{
-    guint64 o = sim_wbcache_oldest(s->cache);
+    const Ssd *s = owner;
+    guint64 o = SIM_WB_SEQ_NONE;
     for (const Job *j = s->jobs; j; j = j->next)
         if (j->io)
             o = MIN(o, j->seq);
     return o;
-}
-
-static void check_flushes(Ssd *s)
-{
-    while (s->flushq.head && (guint64)s->flushq.head->priv_i <= oldest_outstanding(s))
-        finish(s, fifo_pop(&s->flushq));
 }
 
 /* PLP: the data is durable once inside the drive. */
@@ -337,35 +284,11 @@ static void plp_land(Ssd *s, const SimIo *io)
         sim_media_set(s->media, io->block + i, io->tokens[i]);
 }
 
-static void cache_insert(Ssd *s, SimIo *io)
+static void cached(gpointer owner, const SimIo *io)
 {
+    Ssd *s = owner;
     if (s->cfg.plp)
         plp_land(s, io);
-    sim_wbcache_write(s->cache, io->block, io->nblocks, io->tokens);
-    s->st.max_dirty_blocks = MAX(s->st.max_dirty_blocks, sim_wbcache_used(s->cache));
-}
-
-static void admit_room(Ssd *s)
-{
-    while (s->roomq.head && sim_wbcache_fits(s->cache, s->roomq.head->block, s->roomq.head->nblocks)) {
-        SimIo *io = fifo_pop(&s->roomq);
-        cache_insert(s, io);
-        finish(s, io);
-    }
-}
-
-static void cached_write_xfered(SimWorld *w, gpointer obj, gint64 arg)
-{
-    SimIo *io = obj;
-    Ssd *s = io->priv;
-    if (s->roomq.head || !sim_wbcache_fits(s->cache, io->block, io->nblocks)) {
-        s->st.cache_full_waits++;
-        fifo_push(&s->roomq, io);
-    } else {
-        cache_insert(s, io);
-        finish(s, io);
-    }
-    dispatch(s);
 }
 
 /* ---- programs ------------------------------------------------------------- */
@@ -441,15 +364,13 @@ static void job_end(Ssd *s, Job *j)
 {
     LIST_DEL(s->jobs, j);
     if (j->seg) {
-        sim_wbcache_end(s->cache, j->seg);
         s->destaging--;
-        admit_room(s);
+        sim_front_destaged(&s->front, j->seg);
     } else {
-        finish(s, j->io);
+        sim_front_finish(&s->front, j->io);
     }
     g_free(j);
-    if (s->cache)
-        check_flushes(s);
+    sim_front_check_flushes(&s->front);
     dispatch(s);
 }
 
@@ -569,13 +490,13 @@ static void job_issue(Ssd *s, Job *j, guint64 block, guint32 n, const SimToken *
     g_assert(j->pending > 0);
 }
 
-static void direct_write_xfered(SimWorld *w, gpointer obj, gint64 arg)
+/* A write the buffer does not take: programmed straight from the host. */
+static void media_write(gpointer owner, SimIo *io)
 {
-    SimIo *io = obj;
-    Ssd *s = io->priv;
+    Ssd *s = owner;
     Job *j = g_new0(Job, 1);
     j->io = io;
-    j->seq = s->cache ? sim_wbcache_discard(s->cache, io->block, io->nblocks) : SIM_WB_SEQ_NONE;
+    j->seq = s->front.cache ? sim_wbcache_discard(s->front.cache, io->block, io->nblocks) : SIM_WB_SEQ_NONE;
     LIST_ADD(s->jobs, j);
     if (s->cfg.plp)
         plp_land(s, io);
@@ -588,12 +509,12 @@ static void direct_write_xfered(SimWorld *w, gpointer obj, gint64 arg)
 static void read_done_ev(SimWorld *w, gpointer obj, gint64 arg)
 {
     SimIo *io = obj;
-    Ssd *s = io->priv;
-    sim_schedule_at(w, iface_xfer(s, (guint64)io->nblocks * BLOCK_BYTES), finish_ev, io, 0);
+    sim_front_read_done(io->priv, io);
 }
 
-static void read_nand(Ssd *s, SimIo *io)
+static void media_read(gpointer owner, SimIo *io)
 {
+    Ssd *s = owner;
     SimTime end = sim_now(s->w);
     for (guint64 b = io->block; b < io->block + io->nblocks;) {
         guint64 stop = MIN(io->block + io->nblocks, (b / s->pblocks + 1) * s->pblocks);
@@ -609,62 +530,18 @@ static void read_nand(Ssd *s, SimIo *io)
     sim_schedule_at(s->w, end, read_done_ev, io, 0);
 }
 
-static void admit(Ssd *s, SimIo *io)
-{
-    s->inside++;
-    guint64 bytes = (guint64)io->nblocks * BLOCK_BYTES;
-    switch (io->op) {
-    case SIM_IO_WRITE: {
-        gboolean cached = s->cache && (!(io->flags & SIM_IO_FUA) || s->cfg.plp ||
-                                       s->cfg.flush == SIM_HDD_FLUSH_IGNORE);
-        sim_schedule_at(s->w, iface_xfer(s, bytes), cached ? cached_write_xfered : direct_write_xfered, io, 0);
-        return;
-    }
-    case SIM_IO_READ:
-        if (s->cache && sim_wbcache_holds(s->cache, io->block, io->nblocks)) {
-            s->st.cache_hits++;
-            sim_schedule_at(s->w, iface_xfer(s, bytes), finish_ev, io, 0);
-            return;
-        }
-        read_nand(s, io);
-        return;
-    case SIM_IO_FLUSH:
-        /* covers exactly what is buffered now (B3/D1); with PLP the buffer is
-         * safe and a lying drive does not care: acked after the overhead */
-        if (!s->cache || s->cfg.plp || s->cfg.flush == SIM_HDD_FLUSH_IGNORE ||
-            oldest_outstanding(s) >= sim_wbcache_mark(s->cache)) {
-            sim_schedule_at(s->w, iface_xfer(s, 0), finish_ev, io, 0);
-            return;
-        }
-        io->priv_i = (gint64)sim_wbcache_mark(s->cache);
-        fifo_push(&s->flushq, io);
-        dispatch(s);
-        return;
-    }
-}
+static const SimFrontOps ssd_front_ops = {
+    .media_write = media_write,
+    .media_read = media_read,
+    .superseded = superseded,
+    .dispatch = dispatch,
+    .cached = cached,
+};
 
 static void ssd_submit(SimBlkDev *d, SimIo *io)
 {
     Ssd *s = d->priv;
-    g_assert(io->op == SIM_IO_FLUSH || (io->nblocks > 0 && io->block + io->nblocks <= d->nblocks));
-    io->priv = s;
-    switch (io->op) {
-    case SIM_IO_READ:
-        s->st.reads++;
-        break;
-    case SIM_IO_WRITE:
-        s->st.writes++;
-        s->st.write_blocks += io->nblocks;
-        s->st.fua_writes += (io->flags & SIM_IO_FUA) != 0;
-        break;
-    case SIM_IO_FLUSH:
-        s->st.flushes++;
-        break;
-    }
-    if (!s->hostq.head && s->inside < s->cfg.ncq_depth)
-        admit(s, io);
-    else
-        fifo_push(&s->hostq, io);
+    sim_front_submit(&s->front, d, io);
 }
 
 /* ---- destaging ------------------------------------------------------------ */
@@ -676,34 +553,15 @@ static SimTime die_cost(gpointer ud, guint64 block)
     return MAX(f, 0);
 }
 
-static void timer_ev(SimWorld *w, gpointer obj, gint64 arg)
+/* Destage what the front end hands out (something presses or the host has
+ * been idle), at most one segment per die in flight. */
+static void dispatch(gpointer owner)
 {
-    Ssd *s = obj;
-    s->timer_armed = FALSE;
-    dispatch(s);
-}
-
-/* Destage while something presses or the host has been idle, at most one
- * segment per die in flight. */
-static void dispatch(Ssd *s)
-{
-    if (!s->cache)
-        return;
-    while (s->destaging < s->ndies && sim_wbcache_dirty(s->cache) > 0) {
-        gboolean urgent = s->flushq.head || s->roomq.head || sim_wbcache_used(s->cache) > s->high_blocks;
-        SimTime idle_at = s->iface_free_at + s->idle_ns;
-        if (!urgent && sim_now(s->w) < idle_at) {
-            if (!s->timer_armed) {
-                s->timer_armed = TRUE;
-                sim_schedule_at(s->w, idle_at, timer_ev, s, 0);
-            }
-            return;
-        }
-        guint64 limit = s->flushq.head ? (guint64)s->flushq.head->priv_i : SIM_WB_SEQ_NONE;
-        SimWbSeg *seg = sim_wbcache_pick(s->cache, limit, 0, die_cost, s);
+    Ssd *s = owner;
+    while (s->destaging < s->ndies) {
+        SimWbSeg *seg = sim_front_next_destage(&s->front, 0, die_cost, s);
         if (!seg)
             return;
-        sim_wbcache_begin(s->cache, seg);
         Job *j = g_new0(Job, 1);
         j->seg = seg;
         LIST_ADD(s->jobs, j);
@@ -738,7 +596,7 @@ static void ssd_destroy(SimBlkDev *d)
         n = j->next;
         g_free(j);
     }
-    sim_wbcache_free(s->cache);
+    sim_front_clear(&s->front);
     sim_media_free(s->media);
     g_hash_table_destroy(s->map_pending);
     g_hash_table_destroy(s->map_pages);
@@ -767,7 +625,7 @@ SimSsdAt sim_ssd_where(SimBlkDev *d, guint64 block, SimToken tok)
         GPOINTER_TO_UINT(v) == tok)
         return SIM_SSD_AT_MAP_PENDING;
     SimToken t;
-    if (s->cache && sim_wbcache_lookup(s->cache, block, &t, NULL) && t == tok)
+    if (s->front.cache && sim_wbcache_lookup(s->front.cache, block, &t, NULL) && t == tok)
         return SIM_SSD_AT_BUFFER;
     return SIM_SSD_AT_NONE;
 }
@@ -798,20 +656,17 @@ SimBlkDev *sim_ssd_new(SimWorld *w, const SimSsdCfg *cfg)
     d->caps = (report_wc ? SIM_BLK_CAP_VOLATILE_CACHE : 0) | (cfg->fua ? SIM_BLK_CAP_FUA : 0);
     d->media = s->media = sim_media_new(d->nblocks);
     s->rng = sim_world_rng(w, "ssd");
-    if (cfg->cache_mb > 0) {
-        guint64 cap = (guint64)cfg->cache_mb * (1024 * 1024 / BLOCK_BYTES);
-        s->cache = sim_wbcache_new(cap, cfg->policy, (guint)cfg->window,
-                                   cfg->policy == SIM_DESTAGE_RANDOM ? sim_world_rng(w, "destage") : NULL);
-        s->high_blocks = (guint64)(cfg->high_water * (double)cap);
-    }
+    SimFrontCfg fc = {
+        .ncq_depth = cfg->ncq_depth, .iface_mb_s = cfg->iface_mb_s, .cmd_overhead_us = cfg->cmd_overhead_us,
+        .cache_mb = cfg->cache_mb, .policy = cfg->policy, .window = cfg->window, .high_water = cfg->high_water,
+        .idle_ms = cfg->idle_ms, .ack_from_cache = cfg->plp || cfg->flush == SIM_HDD_FLUSH_IGNORE,
+    };
+    sim_front_init(&s->front, w, &fc, &ssd_front_ops, s, &s->st);
     s->die_free = g_new0(SimTime, s->ndies);
     s->ch_free = g_new0(SimTime, cfg->channels);
     s->ch_ns_per_byte = 1e9 / (cfg->channel_mb_s * 1e6);
-    s->iface_ns_per_byte = 1e9 / (cfg->iface_mb_s * 1e6);
-    s->cmd_ns = cfg->cmd_overhead_us * 1e3;
     s->prog_ns = llround(cfg->program_us * 1e3);
     s->read_ns = llround(cfg->read_us * 1e3);
-    s->idle_ns = llround(cfg->idle_ms * 1e6);
     s->map_pending = g_hash_table_new(g_direct_hash, g_direct_equal);
     s->map_pages = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, map_page_free);
     return d;
