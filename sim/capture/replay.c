@@ -848,7 +848,10 @@ static const char *const replay_help =
     "Outcomes: unmountable (journal replay or the recovery mount refused, or the checker cannot\n"
     "open the file system), corrupt (e2fsck -fn, xfs_repair -n or btrfs check report a problem\n"
     "other than superblock free counts, SEMANTICS E7), lost_fsync (a block an\n"
-    "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
+    "acknowledged flush, FUA write or promise mark covered does not hold that write; for ext4\n"
+    "the reason names its role - data or directory, inode table, inode bitmap, block bitmap,\n"
+    "superblock or group descriptors, journal descriptor/commit/revoke/superblock/copy -\n"
+    "preferring a data or directory block, and counts the lost covered blocks by role),\n"
     "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
     "fsync() returned) promises every write logged before it.\n"
     "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck).\n";
