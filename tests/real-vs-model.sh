@@ -11,9 +11,12 @@
 #      powercut capture, with `powercut mark --promise` after each fsync, then
 #      powercut replay TRACE --scenario scenarios/real-vs-model.lua --case C
 #      (the same drive: the scenario's device; e2fsck judges each crash image)
-# and prints both outcome distributions side by side. -n: sampled cuts per
-# replay (default 200), -f: files the real workload writes (default 200),
-# -k DIR: keep the traces and JSON there. Run from the repository root with
+# and prints both outcome distributions side by side; then the kernel's
+# barrier-off lost_fsync cuts by the role of the lost block replay names (a
+# data-or-directory block when one was lost, the journal only when nothing
+# else was), and the same trace replayed closed-loop (--ignore-times). -n:
+# sampled cuts per replay (default 200), -f: files the real workload writes
+# (default 200), -k DIR: keep the traces, JSON and per-cut CSV there. Run from the repository root with
 # ./powercut built (or POWERCUT=...). Exit 0 done, 1 a step failed, 2 bad
 # usage or not root / no FUSE / no loop device.
 
@@ -60,8 +63,11 @@ for c in on off; do
     "$PC" capture --size 64MiB $mo -o "$keep/$c.trace" -- sh "$T/work.sh" || { step "capture failed"; exit 1; }
     step "kernel, barriers $c: replay, $cuts cuts, on the scenario's drive"
     "$PC" replay "$keep/$c.trace" --scenario "$SC" --case barrier-$c -n "$cuts" -j "$jobs" -q \
-        --json "$keep/real-$c.json" || { step "replay failed"; exit 1; }
+        --json "$keep/real-$c.json" --trials-csv "$keep/real-$c.csv" || { step "replay failed"; exit 1; }
 done
+step "kernel, barriers off: replay closed-loop (--ignore-times), $cuts cuts"
+"$PC" replay "$keep/off.trace" --scenario "$SC" --case barrier-off -n "$cuts" -j "$jobs" -q --ignore-times \
+    --json "$keep/real-off-closed.json" --trials-csv "$keep/real-off-closed.csv" || { step "replay failed"; exit 1; }
 
 # row SOURCE CASE JSON: the case's outcome counts as one table row
 row() {
@@ -82,6 +88,20 @@ for c in on off; do
     row model "barrier-$c" "$keep/model.json"
     row kernel "barrier-$c" "$keep/real-$c.json"
 done
+# roles CSV: the lost_fsync cuts of a replay's --trials-csv by the role of the block its reason names
+roles() {
+    n=$(awk 'NR > 1 { n++ } END { print n + 0 }' "$1")
+    l=$(grep -c ',lost_fsync,' "$1")
+    by=$(awk '/,lost_fsync,/ { r = "no role"
+            if (match($0, /block [0-9]+ \([a-z ]+\)/)) { r = substr($0, RSTART, RLENGTH); sub(/^block [0-9]+ \(/, "", r); sub(/\)$/, "", r) }
+            c[r]++ }
+        END { for (r in c) print c[r] "\t" r }' "$1" | sort -k1,1nr -k2 | awk -F'\t' '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
+    echo "$l of $n cuts lost_fsync${by:+: $by}"
+}
 echo
+echo "kernel barrier-off, by the lost block replay names (data or directory when one was lost;"
+echo "  a journal block only when nothing else covered was lost):"
+echo "  as captured:                  $(roles "$keep/real-off.csv")"
+echo "  closed loop (--ignore-times): $(roles "$keep/real-off-closed.csv")"
 echo "kernel pace: $(pace "$keep/on.trace") files/s with barriers, $(pace "$keep/off.trace") without (capture's host, not the drive);"
 echo "model: scenario's think_us; kernel: $files files, a promise mark after each fsync; stale_data is not judged in replay."

@@ -38,6 +38,7 @@
  */
 #include "capture.h"
 #include "trace.h"
+#include "layout.h"
 #include "../cli.h"
 #include "../run.h"
 #include "../cmd-results.h"
@@ -82,6 +83,7 @@ typedef struct {
     gboolean    contents, fsck;
     const char *fs;          /* "ext4", "xfs", "btrfs": the file system fsck judges */
     const char *checker;     /* its checker's name for the JSON, or "flush-rule" */
+    SimLayout  *layout;      /* ext4: the role of each block (layout.c), for lost_fsync reasons; nullable */
 } Tokens;
 
 static gboolean is_fs(const Tokens *k, const char *fs) { return k->fsck && !strcmp(k->fs, fs); }
@@ -89,6 +91,7 @@ static gboolean is_fs(const Tokens *k, const char *fs) { return k->fsck && !strc
 static void tokens_build(Tokens *k, const SimTrace *tr)
 {
     k->tr = tr;
+    k->layout = NULL;
     k->contents = (tr->hdr.flags & SIM_TRACE_F_CONTENTS) != 0;
     k->fs = tr->hdr.fs;
     k->checker = !strcmp(k->fs, "ext4") ? "e2fsck" : !strcmp(k->fs, "xfs") ? "xfs_repair"
@@ -137,6 +140,7 @@ static void tokens_clear(Tokens *k)
     g_array_free(k->toks, TRUE);
     g_array_free(k->wtok0, TRUE);
     g_array_free(k->wblock0, TRUE);
+    sim_layout_free(k->layout);
 }
 
 /* The 4 KiB contents of `tok` at `block`. */
@@ -782,11 +786,18 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
     return advance_to(wk, ev_n, fl_n, t, error);
 }
 
-/* A block an acknowledged flush covered that holds neither that write nor a
- * later one: the lowest such block, or G_MAXUINT64. */
-static guint64 lost_block(Worker *wk)
+/* The lost_fsync reason, or NULL: a block an acknowledged flush covered
+ * holds neither that write nor a later one. Without a layout (not ext4): the
+ * lowest such block. With one: the block of the first role in SimRole's
+ * order (data or directory first, the journal last), the lowest of that
+ * role, named with its role (a journal block with the kind of block the
+ * covered write was), and how many covered blocks were lost, by role. */
+static char *lost_reason(Worker *wk)
 {
-    guint64 lost = G_MAXUINT64;
+    const SimLayout *lay = wk->j->k->layout;
+    guint64 lost = G_MAXUINT64, nlost = 0, by_role[SIM_ROLE_N] = { 0 };
+    SimRole lost_role = SIM_ROLE_N;
+    SimToken lost_need = 0;
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, wk->req);
@@ -796,10 +807,35 @@ static guint64 lost_block(Worker *wk)
         /* tokens grow in trace order: a later write of the block supersedes the
          * covered one; a torn block holds it only if a later write is tearing it */
         gboolean ok = sim_token_is_torn(have) ? sim_token_base(have) > need : have >= need;
-        if (!ok && GPOINTER_TO_SIZE(key) < lost)
-            lost = GPOINTER_TO_SIZE(key);
+        if (ok)
+            continue;
+        guint64 b = GPOINTER_TO_SIZE(key);
+        SimRole r = lay ? sim_layout_role(lay, b) : SIM_ROLE_DATA;
+        nlost++;
+        by_role[r]++;
+        if (r < lost_role || (r == lost_role && b < lost)) {
+            lost = b;
+            lost_role = r;
+            lost_need = need;
+        }
     }
-    return lost;
+    if (!nlost)
+        return NULL;
+    if (!lay)
+        return g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", lost);
+    guint8 buf[SIM_TRACE_BLOCK];
+    render(wk->j->k, lost, lost_need, buf);
+    GString *g = g_string_new(NULL);
+    g_string_printf(g, "block %" G_GUINT64_FORMAT " (%s) lost a write an acknowledged flush or promise covered; "
+                    "%" G_GUINT64_FORMAT " covered block%s lost:", lost, sim_layout_describe(lay, lost, buf), nlost,
+                    nlost == 1 ? "" : "s");
+    const char *sep = " ";
+    for (SimRole r = 0; r < SIM_ROLE_N; r++)
+        if (by_role[r]) {
+            g_string_append_printf(g, "%s%" G_GUINT64_FORMAT " %s", sep, by_role[r], sim_role_name(r));
+            sep = ", ";
+        }
+    return g_string_free(g, FALSE);
 }
 
 static void worker_init(Worker *wk, Judge *j, guint id)
@@ -873,13 +909,8 @@ static SimOutcome judge_now(Worker *wk, char **why, gint8 *app, GError **err)
         if (*err)
             return o;
     }
-    if (o == SIM_OUT_CONSISTENT) {
-        guint64 b = lost_block(wk);
-        if (b != G_MAXUINT64) {
-            o = SIM_OUT_LOST_FSYNC;
-            *why = g_strdup_printf("block %" G_GUINT64_FORMAT " lost a write an acknowledged flush or promise covered", b);
-        }
-    }
+    if (o == SIM_OUT_CONSISTENT && (*why = lost_reason(wk)))
+        o = SIM_OUT_LOST_FSYNC;
     return o;
 }
 
@@ -1107,7 +1138,10 @@ static const char *const replay_help =
     "Outcomes: unmountable (journal replay or the recovery mount refused, or the checker cannot\n"
     "open the file system), corrupt (e2fsck -fn, xfs_repair -n or btrfs check report a problem\n"
     "other than superblock free counts, SEMANTICS E7), lost_fsync (a block an\n"
-    "acknowledged flush, FUA write or promise mark covered does not hold that write),\n"
+    "acknowledged flush, FUA write or promise mark covered does not hold that write; for ext4\n"
+    "the reason names its role - data or directory, inode table, inode bitmap, block bitmap,\n"
+    "superblock or group descriptors, journal descriptor/commit/revoke/superblock/copy -\n"
+    "preferring a data or directory block, and counts the lost covered blocks by role),\n"
     "consistent. stale_data is not judged. A promise mark (`powercut mark --promise NAME` after\n"
     "fsync() returned) promises every write logged before it.\n"
     "p_inc is the sampled corrupt+unmountable fraction (not exact: each state costs an fsck),\n"
@@ -1607,6 +1641,7 @@ int sim_cmd_replay(int argc, char **argv)
     }
     Tokens k;
     tokens_build(&k, tr);
+    k.layout = o.image_out ? NULL : sim_layout_from_trace(tr, workdir);   /* ext4: roles for lost_fsync reasons */
 
     if (o.image_out && !k.contents) {
         sim_cli_usage("replay: --image-out: %s has no contents to build an image from", trace);
