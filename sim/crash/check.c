@@ -390,12 +390,14 @@ static gboolean data_ok(Ctx *x, guint32 b, guint32 ino, guint32 igen, guint32 l,
            o->u.data.wgen >= min;
 }
 
-/* Data: every block within a file's size holds that file's data. */
+/* Data: every block within a file's size holds that file's data. Every
+ * finding here is stale data and only the first one is kept (finding()
+ * ignores a class no worse than the worst so far), so the pass stops at it. */
 static void pass_data(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    for (guint u = 0; u < c->used->len; u++) {
+    for (guint u = 0; u < c->used->len && x->worst < SIM_OUT_STALE_DATA; u++) {
         guint32 ino = g_array_index(c->used, guint32, u);
         if (ino < SIM_FIRST_DIR_INO + L->ndirs || c->inodes[ino].is_dir)
             continue;
@@ -445,11 +447,13 @@ static guint32 dir_find(Ctx *x, guint32 dir, guint32 name, guint64 *where)
     return 0;
 }
 
-/* The oracle: what acknowledged fsyncs promised is there. */
+/* The oracle: what acknowledged fsyncs promised is there. Every finding
+ * here is a lost fsync and only the first one is kept, so the pass stops at
+ * it - its arguments (the file's label, printed) would be built for nothing. */
 static void pass_promises(Ctx *x, GPtrArray *promises)
 {
     SimChecker *c = x->c;
-    for (guint i = 0; promises && i < promises->len; i++) {
+    for (guint i = 0; promises && i < promises->len && x->worst < SIM_OUT_LOST_FSYNC; i++) {
         const SimPromise *p = g_ptr_array_index(promises, i);
         /* the file's name for a finding (built only when there is one) */
 #define LABEL(buf) (p->dir_ino ? (g_snprintf(buf, sizeof buf, "d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO,    \
