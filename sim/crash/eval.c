@@ -8,6 +8,7 @@
  */
 #include "crash.h"
 #include "../fs/app.h"
+#include <string.h>
 
 typedef struct { SimTime t; guint32 reason; guint8 outcome, app; } Piece;   /* app 255: none */
 
@@ -23,11 +24,12 @@ struct SimCrashEval {
     GArray     *pieces;        /* Piece, by time */
     GPtrArray  *reasons;       /* interned; [0] = "" */
     GHashTable *reason_ids;
-    GString    *scratch;
+    GString    *scratch;       /* the checker's reason */
+    GString    *app_scratch;   /* the application's reason */
     guint64     evals, skipped;
-    gboolean    noskip;
+    gboolean    noskip;        /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
     SimApp     *app;
-    GPtrArray  *promises;     /* sim_fs_promises, cached until the oracle changes */       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
+    GPtrArray  *promises;      /* sim_fs_promises, cached until the oracle changes */
 };
 
 static guint32 intern(SimCrashEval *e, const char *s)
@@ -59,29 +61,33 @@ static void judge(SimCrashEval *e, JudgeMode mode)
     SimOutcome o = mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
                                          : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
     e->evals++;
-    guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
+    const char *why = o == SIM_OUT_CONSISTENT ? "" : e->scratch->str;
     guint8 app = 255;
     if (e->app) {
-        app = (guint8)sim_check_app(e->chk, e->m, &e->rec, e->app, e->scratch);
+        g_string_truncate(e->app_scratch, 0);
+        app = (guint8)sim_check_app(e->chk, e->m, &e->rec, e->app, e->app_scratch);
         if (app != SIM_APP_NEW && app != SIM_APP_OLD && o == SIM_OUT_CONSISTENT)
-            rid = intern(e, e->scratch->str);   /* the application's reason */
+            why = e->app_scratch->str;         /* the application's reason */
     }
+    /* Most judgements repeat the last piece: compare with its reason before
+     * interning (hashing a reason costs more than comparing it), which
+     * decides the same, as equal ids are equal strings. */
     SimTime now = sim_now(e->w);
-    if (e->pieces->len) {
-        Piece *last = &g_array_index(e->pieces, Piece, e->pieces->len - 1);
-        if (last->outcome == o && last->reason == rid && last->app == app)
-            return;
-        if (last->t == now) {                 /* several changes at one instant: the last counts */
-            last->outcome = o;
-            last->reason = rid;
-            last->app = app;
-            if (e->pieces->len > 1) {
-                Piece *prev = last - 1;
-                if (prev->outcome == o && prev->reason == rid && prev->app == app)
-                    g_array_set_size(e->pieces, e->pieces->len - 1);
-            }
-            return;
+    Piece *last = e->pieces->len ? &g_array_index(e->pieces, Piece, e->pieces->len - 1) : NULL;
+    if (last && last->outcome == o && last->app == app &&
+        strcmp(g_ptr_array_index(e->reasons, last->reason), why) == 0)
+        return;
+    guint32 rid = intern(e, why);
+    if (last && last->t == now) {             /* several changes at one instant: the last counts */
+        last->outcome = o;
+        last->reason = rid;
+        last->app = app;
+        if (e->pieces->len > 1) {
+            Piece *prev = last - 1;
+            if (prev->outcome == o && prev->reason == rid && prev->app == app)
+                g_array_set_size(e->pieces, e->pieces->len - 1);
         }
+        return;
     }
     Piece p = { now, rid, (guint8)o, app };
     g_array_append_val(e->pieces, p);
@@ -163,6 +169,7 @@ SimCrashEval *sim_crash_eval_new(SimWorld *w, SimFs *fs, SimMedia *m, SimTime fr
     e->reason_ids = g_hash_table_new(g_str_hash, g_str_equal);
     intern(e, "");
     e->scratch = g_string_new(NULL);
+    e->app_scratch = g_string_new(NULL);
     sim_media_set_listener(m, on_media, e);
     sim_fs_set_oracle_hook(fs, on_oracle, e);
     sim_schedule_at(w, from, start_event, e, 0);
@@ -180,6 +187,7 @@ void sim_crash_eval_free(SimCrashEval *e)
     g_hash_table_destroy(e->reason_ids);
     g_ptr_array_free(e->reasons, TRUE);
     g_string_free(e->scratch, TRUE);
+    g_string_free(e->app_scratch, TRUE);
     g_free(e);
 }
 
