@@ -33,6 +33,10 @@ struct SimChecker {
     SimBitmapBlock    scratch;     /* a bitmap materialized */
     SimOutcome        struct_worst;
     GString          *struct_reason;
+    /* the verdict of the data pass (stale data or not, and its finding) on
+     * the last check, reused when only the promises changed */
+    gboolean          data_valid, data_stale;
+    GString          *data_reason;
 };
 
 static inline gboolean bget(const guint8 *b, guint64 i) { return (b[i >> 3] >> (i & 7)) & 1; }
@@ -61,6 +65,7 @@ SimChecker *sim_checker_new(const SimFs *fs)
     c->used = g_array_new(FALSE, FALSE, sizeof(guint32));
     c->refd = g_array_new(FALSE, FALSE, sizeof(guint32));
     c->struct_reason = g_string_new(NULL);
+    c->data_reason = g_string_new(NULL);
     return c;
 }
 
@@ -79,6 +84,7 @@ void sim_checker_free(SimChecker *c)
     g_array_free(c->used, TRUE);
     g_array_free(c->refd, TRUE);
     g_string_free(c->struct_reason, TRUE);
+    g_string_free(c->data_reason, TRUE);
     g_free(c);
 }
 
@@ -503,11 +509,28 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
 }
 #undef LABEL
 
-/* Content passes (stale data, promises) on top of a structural verdict. */
-static SimOutcome content_passes(Ctx *x, GPtrArray *promises)
+/* Content passes (stale data, promises) on top of a structural verdict.
+ * The data pass reads only the recovered image (through the inodes the
+ * structural passes found), never the promises: with reuse_data its verdict
+ * on the last check stands in for it, for a caller whose image has not
+ * changed since. It is kept only when the reason was built. */
+static SimOutcome content_passes(Ctx *x, GPtrArray *promises, gboolean reuse_data)
 {
-    if (x->worst < SIM_OUT_STALE_DATA)
-        pass_data(x);
+    SimChecker *c = x->c;
+    if (x->worst < SIM_OUT_STALE_DATA) {
+        if (reuse_data && c->data_valid && x->reason) {
+            if (c->data_stale) {
+                x->worst = SIM_OUT_STALE_DATA;
+                g_string_assign(x->reason, c->data_reason->str);
+            }
+        } else {
+            pass_data(x);
+            c->data_valid = x->reason != NULL;
+            c->data_stale = x->worst >= SIM_OUT_STALE_DATA;
+            if (c->data_valid)
+                g_string_assign(c->data_reason, x->reason->str);
+        }
+    }
     if (x->worst < SIM_OUT_LOST_FSYNC)
         pass_promises(x, promises);
     return x->worst;
@@ -518,6 +541,7 @@ SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecove
 {
     Ctx x = { c, m, r, SIM_OUT_CONSISTENT, c->struct_reason };
     g_string_truncate(c->struct_reason, 0);
+    c->data_valid = FALSE;
     if (r->refused) {
         g_string_printf(c->struct_reason, "recovery refused: %s", r->why);
         x.worst = SIM_OUT_UNMOUNTABLE;
@@ -531,15 +555,27 @@ SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecove
     return sim_check_content(c, m, r, promises, reason);
 }
 
-SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
-                             GString *reason)
+static SimOutcome check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                                GString *reason, gboolean reuse_data)
 {
     Ctx x = { c, m, r, c->struct_worst, reason };
     if (reason)
         g_string_assign(reason, c->struct_reason->str);
     if (x.worst >= SIM_OUT_STALE_DATA)
         return x.worst;
-    return content_passes(&x, promises);
+    return content_passes(&x, promises, reuse_data);
+}
+
+SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                             GString *reason)
+{
+    return check_content(c, m, r, promises, reason, FALSE);
+}
+
+SimOutcome sim_check_promises(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                              GString *reason)
+{
+    return check_content(c, m, r, promises, reason, TRUE);
 }
 
 int sim_checker_block_role(const SimChecker *c, guint64 block)

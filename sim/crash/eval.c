@@ -43,10 +43,11 @@ static guint32 intern(SimCrashEval *e, const char *s)
     return e->reasons->len - 1;
 }
 
-typedef enum { JUDGE_CONTENT, JUDGE_STRUCT, JUDGE_FULL } JudgeMode;
+typedef enum { JUDGE_PROMISES, JUDGE_CONTENT, JUDGE_STRUCT, JUDGE_FULL } JudgeMode;
 
 /* FULL: recover and check; STRUCT: the recovery stands, check everything;
- * CONTENT: recovery and structure stand, recheck data and promises. */
+ * CONTENT: recovery and structure stand, recheck data and promises;
+ * PROMISES: the image stands too (only the promises changed), recheck them. */
 static void judge(SimCrashEval *e, JudgeMode mode)
 {
     if (mode == JUDGE_FULL || !e->rec_valid) {
@@ -58,8 +59,9 @@ static void judge(SimCrashEval *e, JudgeMode mode)
         e->promises = sim_fs_promises(e->fs);
     }
     GPtrArray *pr = e->promises;
-    SimOutcome o = mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
-                                         : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
+    SimOutcome o = mode == JUDGE_PROMISES ? sim_check_promises(e->chk, e->m, &e->rec, pr, e->scratch)
+                   : mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
+                                           : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
     e->evals++;
     const char *why = o == SIM_OUT_CONSISTENT ? "" : e->scratch->str;
     guint8 app = 255;
@@ -138,12 +140,15 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
     }
 }
 
+/* The promises (or the application's state) changed, the media did not:
+ * every media change since the last judgement was judged or proven not to
+ * alter what the checker reads, so the structure and data verdicts stand. */
 static void on_oracle(gpointer ud)
 {
     SimCrashEval *e = ud;
     g_clear_pointer(&e->promises, g_ptr_array_unref);   /* the fs may have freed what it pointed to */
     if (e->active && !(e->rec_valid && e->rec.refused))
-        judge(e, e->noskip ? JUDGE_FULL : JUDGE_CONTENT);
+        judge(e, e->noskip ? JUDGE_FULL : JUDGE_PROMISES);
 }
 
 static void start_event(SimWorld *w, gpointer obj, gint64 arg)
