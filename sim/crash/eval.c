@@ -32,6 +32,25 @@ struct SimCrashEval {
     GPtrArray  *promises;      /* sim_fs_promises, cached until the oracle changes */
 };
 
+/* Reasons run to a few hundred bytes and g_str_hash takes them a byte at a
+ * time: this takes 8 bytes a step (FNV-1a style, with a shift to carry the
+ * high bits down). Equal strings still decide: only the speed depends on it. */
+static guint reason_hash(gconstpointer key)
+{
+    const char *s = key;
+    gsize n = strlen(s);
+    guint64 h = 0xcbf29ce484222325ull;
+    for (; n >= 8; n -= 8, s += 8) {
+        guint64 w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; n; n--, s++)
+        h = (h ^ (guchar)*s) * 0x100000001b3ull;
+    return (guint)(h ^ (h >> 32));
+}
+
 static guint32 intern(SimCrashEval *e, const char *s)
 {
     gpointer v;
@@ -171,7 +190,7 @@ SimCrashEval *sim_crash_eval_new(SimWorld *w, SimFs *fs, SimMedia *m, SimTime fr
     e->noskip = g_getenv("POWERCUT_EVAL_NOSKIP") != NULL;
     e->pieces = g_array_new(FALSE, FALSE, sizeof(Piece));
     e->reasons = g_ptr_array_new_with_free_func(g_free);
-    e->reason_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    e->reason_ids = g_hash_table_new(reason_hash, g_str_equal);
     intern(e, "");
     e->scratch = g_string_new(NULL);
     e->app_scratch = g_string_new(NULL);
