@@ -14,6 +14,20 @@
 #include "../fs/app.h"
 #include <string.h>
 
+/* A lost fsync as found. Its reason is a function of these fields and of
+ * the recovered image (the provenance of b1 and b2, the recovery summary):
+ * on the image the last check saw, the same fields give the same text. */
+typedef enum { LOST_MISSING, LOST_SIZE, LOST_WRITE } LostKind;
+typedef struct {
+    LostKind kind;
+    guint32  ino, dir_ino, name;   /* the promise's file and entry (its label) */
+    SimTime  t_ack;
+    guint64  size, got;            /* LOST_SIZE: promised and recovered size */
+    guint32  l, want;              /* LOST_WRITE: file block, write generation */
+    gboolean older;                /* LOST_WRITE: the block holds an older write of the file */
+    guint64  b1, b2;               /* the blocks named */
+} LostFsync;
+
 struct SimChecker {
     const SimFs      *fs;
     const SimFsLayout *L;
@@ -34,9 +48,13 @@ struct SimChecker {
     SimOutcome        struct_worst;
     GString          *struct_reason;
     /* the verdict of the data pass (stale data or not, and its finding) on
-     * the last check, reused when only the promises changed */
+     * the last check, and the last lost fsync reported with its reason:
+     * reused while the image stays the same and only the promises change */
     gboolean          data_valid, data_stale;
     GString          *data_reason;
+    gboolean          lost_valid;
+    LostFsync         lost;
+    GString          *lost_reason;
 };
 
 static inline gboolean bget(const guint8 *b, guint64 i) { return (b[i >> 3] >> (i & 7)) & 1; }
@@ -66,6 +84,7 @@ SimChecker *sim_checker_new(const SimFs *fs)
     c->refd = g_array_new(FALSE, FALSE, sizeof(guint32));
     c->struct_reason = g_string_new(NULL);
     c->data_reason = g_string_new(NULL);
+    c->lost_reason = g_string_new(NULL);
     return c;
 }
 
@@ -85,6 +104,7 @@ void sim_checker_free(SimChecker *c)
     g_array_free(c->refd, TRUE);
     g_string_free(c->struct_reason, TRUE);
     g_string_free(c->data_reason, TRUE);
+    g_string_free(c->lost_reason, TRUE);
     g_free(c);
 }
 
@@ -462,32 +482,75 @@ static guint32 dir_find(Ctx *x, guint32 dir, guint32 name, guint64 *where)
     return 0;
 }
 
+/* Report a lost fsync. An oracle change mostly leaves the first lost
+ * promise as it was, and formatting its reason is most of a recheck: on the
+ * same image the same finding takes the text it had last time. */
+static void report_lost(Ctx *x, LostFsync *f, gboolean same_image)
+{
+    SimChecker *c = x->c;
+    if (same_image && c->lost_valid && x->reason && memcmp(f, &c->lost, sizeof *f) == 0) {
+        x->worst = SIM_OUT_LOST_FSYNC;
+        g_string_assign(x->reason, c->lost_reason->str);
+        return;
+    }
+    char label[160];
+    if (f->dir_ino)
+        g_snprintf(label, sizeof label, "d%u/%s", f->dir_ino - SIM_FIRST_DIR_INO, sim_fs_name(c->fs, f->name));
+    else
+        g_snprintf(label, sizeof label, "inode %u (renamed since)", f->ino);
+    double t = sim_time_to_s(f->t_ack);
+    switch (f->kind) {
+    case LOST_MISSING:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2, "fsync of %s returned at %.6fs but the file is missing", label, t);
+        break;
+    case LOST_SIZE:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2,
+                "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
+                label, t, f->size, f->got);
+        break;
+    case LOST_WRITE:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2, "fsync of %s returned at %.6fs: block %u lacks write %u%s", label,
+                t, f->l, f->want, f->older ? " (holds an older write)" : "");
+        break;
+    }
+    c->lost_valid = x->reason != NULL;
+    if (c->lost_valid) {
+        c->lost = *f;
+        g_string_assign(c->lost_reason, x->reason->str);
+    }
+}
+
 /* The oracle: what acknowledged fsyncs promised is there. Every finding
  * here is a lost fsync and only the first one is kept, so the pass stops at
- * it - its arguments (the file's label, printed) would be built for nothing. */
-static void pass_promises(Ctx *x, GPtrArray *promises)
+ * it. same_image: the recovered image is the one the last check saw. */
+static void pass_promises(Ctx *x, GPtrArray *promises, gboolean same_image)
 {
     SimChecker *c = x->c;
     for (guint i = 0; promises && i < promises->len && x->worst < SIM_OUT_LOST_FSYNC; i++) {
         const SimPromise *p = g_ptr_array_index(promises, i);
-        /* the file's name for a finding (built only when there is one) */
-#define LABEL(buf) (p->dir_ino ? (g_snprintf(buf, sizeof buf, "d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO,    \
-                                             sim_fs_name(c->fs, p->name)), buf)                        \
-                               : (g_snprintf(buf, sizeof buf, "inode %u (renamed since)", p->ino), buf))
-        char label[160];
-        guint64 where = NOB;
+        LostFsync f;
+        memset(&f, 0, sizeof f);             /* compared whole, padding included */
+        f.ino = p->ino;
+        f.dir_ino = p->dir_ino;
+        f.name = p->name;
+        f.t_ack = p->t_ack;
+        f.b2 = NOB;
         /* bound to its entry, or (renamed since) to the inode alone */
-        guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &where) : p->ino;
+        guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &f.b2) : p->ino;
         if (ino != p->ino || !c->inode_ok[ino] || c->inodes[ino].igen != p->igen) {
-            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, p->ino), where,
-                    "fsync of %s returned at %.6fs but the file is missing", LABEL(label), sim_time_to_s(p->t_ack));
+            f.kind = LOST_MISSING;
+            f.b1 = sim_fs_itable_block(c->L, p->ino);
+            report_lost(x, &f, same_image);
             continue;
         }
         const SimInode *in = &c->inodes[ino];
         if (in->size < p->size) {
-            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, ino), NOB,
-                    "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
-                    LABEL(label), sim_time_to_s(p->t_ack), p->size, in->size);
+            f.kind = LOST_SIZE;
+            f.b1 = sim_fs_itable_block(c->L, ino);
+            f.b2 = NOB;
+            f.size = p->size;
+            f.got = in->size;
+            report_lost(x, &f, same_image);
             continue;
         }
         for (guint32 l = 0; l < p->wgen->len; l++) {
@@ -499,26 +562,28 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
                 continue;
             SimToken t = b ? sim_recovery_get(x->r, x->m, b) : 0;
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
-            finding(x, SIM_OUT_LOST_FSYNC, b ? b : NOB, NOB,
-                    "fsync of %s returned at %.6fs: block %u lacks write %u%s", LABEL(label),
-                    sim_time_to_s(p->t_ack), l, want,
-                    v->type == SIM_BT_DATA && v->u.data.ino == ino ? " (holds an older write)" : "");
+            f.kind = LOST_WRITE;
+            f.b1 = b ? b : NOB;
+            f.b2 = NOB;
+            f.l = l;
+            f.want = want;
+            f.older = v->type == SIM_BT_DATA && v->u.data.ino == ino;
+            report_lost(x, &f, same_image);
             break;
         }
     }
 }
-#undef LABEL
 
 /* Content passes (stale data, promises) on top of a structural verdict.
  * The data pass reads only the recovered image (through the inodes the
- * structural passes found), never the promises: with reuse_data its verdict
- * on the last check stands in for it, for a caller whose image has not
- * changed since. It is kept only when the reason was built. */
-static SimOutcome content_passes(Ctx *x, GPtrArray *promises, gboolean reuse_data)
+ * structural passes found), never the promises: on the same image its
+ * verdict on the last check stands in for it. It is kept only when the
+ * reason was built. */
+static SimOutcome content_passes(Ctx *x, GPtrArray *promises, gboolean same_image)
 {
     SimChecker *c = x->c;
     if (x->worst < SIM_OUT_STALE_DATA) {
-        if (reuse_data && c->data_valid && x->reason) {
+        if (same_image && c->data_valid && x->reason) {
             if (c->data_stale) {
                 x->worst = SIM_OUT_STALE_DATA;
                 g_string_assign(x->reason, c->data_reason->str);
@@ -532,7 +597,7 @@ static SimOutcome content_passes(Ctx *x, GPtrArray *promises, gboolean reuse_dat
         }
     }
     if (x->worst < SIM_OUT_LOST_FSYNC)
-        pass_promises(x, promises);
+        pass_promises(x, promises, same_image);
     return x->worst;
 }
 
@@ -541,7 +606,6 @@ SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecove
 {
     Ctx x = { c, m, r, SIM_OUT_CONSISTENT, c->struct_reason };
     g_string_truncate(c->struct_reason, 0);
-    c->data_valid = FALSE;
     if (r->refused) {
         g_string_printf(c->struct_reason, "recovery refused: %s", r->why);
         x.worst = SIM_OUT_UNMOUNTABLE;
@@ -555,15 +619,19 @@ SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecove
     return sim_check_content(c, m, r, promises, reason);
 }
 
+/* same_image: the recovered image (recovery, media, structure) is the one
+ * the last check saw - the caller knows only the promises changed. */
 static SimOutcome check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
-                                GString *reason, gboolean reuse_data)
+                                GString *reason, gboolean same_image)
 {
     Ctx x = { c, m, r, c->struct_worst, reason };
+    if (!same_image)
+        c->data_valid = c->lost_valid = FALSE;
     if (reason)
         g_string_assign(reason, c->struct_reason->str);
     if (x.worst >= SIM_OUT_STALE_DATA)
         return x.worst;
-    return content_passes(&x, promises, reuse_data);
+    return content_passes(&x, promises, same_image);
 }
 
 SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,

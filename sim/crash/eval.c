@@ -4,7 +4,8 @@
  * the durable image after each change and appends an interval whenever the
  * (outcome, reason) pair changes. A change that provably cannot alter the
  * result is skipped: a log position the last recovery did not depend on, or
- * a home block that replay overwrites anyway.
+ * a home block that replay overwrites anyway. A change of the promises
+ * alone rechecks only them.
  */
 #include "crash.h"
 #include "../fs/app.h"
@@ -90,9 +91,9 @@ static void judge(SimCrashEval *e, JudgeMode mode)
         if (app != SIM_APP_NEW && app != SIM_APP_OLD && o == SIM_OUT_CONSISTENT)
             why = e->app_scratch->str;         /* the application's reason */
     }
-    /* Most judgements repeat the last piece: compare with its reason before
-     * interning (hashing a reason costs more than comparing it), which
-     * decides the same, as equal ids are equal strings. */
+    /* A judgement often repeats the last piece: compare with its reason
+     * before interning (hashing a reason costs more than comparing it),
+     * which decides the same, as equal ids are equal strings. */
     SimTime now = sim_now(e->w);
     Piece *last = e->pieces->len ? &g_array_index(e->pieces, Piece, e->pieces->len - 1) : NULL;
     if (last && last->outcome == o && last->app == app &&
