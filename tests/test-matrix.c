@@ -442,7 +442,7 @@ static void test_pinc_vs_sampled(void)
  * after every media change. The skips are claimed to be exact, so the same
  * run (same seed, same run index) must give identical counts and bitwise
  * identical time fractions, and the same trials must be the non-consistent
- * ones. */
+ * ones, for the same reasons. */
 static void compare_skip_noskip(const Cached *cc, const char *name, guint run)
 {
     const SimCaseSpec *cs = spec_of(cc->sc, name);
@@ -482,6 +482,7 @@ static void compare_skip_noskip(const Cached *cc, const char *name, guint run)
         g_assert_cmpuint(a->trial, ==, b->trial);
         g_assert_cmpint(a->t, ==, b->t);
         g_assert_cmpint(a->outcome, ==, b->outcome);
+        g_assert_cmpstr(a->reason, ==, b->reason);
     }
     sim_run_out_clear(&fast);
     sim_run_out_clear(&full);

@@ -14,6 +14,20 @@
 #include "../fs/app.h"
 #include <string.h>
 
+/* A lost fsync as found. Its reason is a function of these fields and of
+ * the recovered image (the provenance of b1 and b2, the recovery summary):
+ * on the image the last check saw, the same fields give the same text. */
+typedef enum { LOST_MISSING, LOST_SIZE, LOST_WRITE } LostKind;
+typedef struct {
+    LostKind kind;
+    guint32  ino, dir_ino, name;   /* the promise's file and entry (its label) */
+    SimTime  t_ack;
+    guint64  size, got;            /* LOST_SIZE: promised and recovered size */
+    guint32  l, want;              /* LOST_WRITE: file block, write generation */
+    gboolean older;                /* LOST_WRITE: the block holds an older write of the file */
+    guint64  b1, b2;               /* the blocks named */
+} LostFsync;
+
 struct SimChecker {
     const SimFs      *fs;
     const SimFsLayout *L;
@@ -25,6 +39,7 @@ struct SimChecker {
     guint32          *nlinks;      /* directory entries per inode */
     SimInode         *inodes;      /* recovered inode records (valid where inode_ok) */
     guint8           *inode_ok;
+    guint8           *ok_bits;     /* inode_ok as a bitset, to compare with the inode bitmap a word at a time */
     GArray           *used;        /* guint32 inodes marked in inode_ok this pass */
     GArray           *refd;        /* guint32 blocks set in refs this pass */
     gsize             bitset_bytes;
@@ -32,10 +47,19 @@ struct SimChecker {
     SimBitmapBlock    scratch;     /* a bitmap materialized */
     SimOutcome        struct_worst;
     GString          *struct_reason;
+    /* the verdict of the data pass (stale data or not, and its finding) on
+     * the last check, and the last lost fsync reported with its reason:
+     * reused while the image stays the same and only the promises change */
+    gboolean          data_valid, data_stale;
+    GString          *data_reason;
+    gboolean          lost_valid;
+    LostFsync         lost;
+    GString          *lost_reason;
 };
 
 static inline gboolean bget(const guint8 *b, guint64 i) { return (b[i >> 3] >> (i & 7)) & 1; }
 static inline void bset(guint8 *b, guint64 i) { b[i >> 3] |= (guint8)(1u << (i & 7)); }
+static inline guint64 word_at(const guint8 *b) { guint64 w; memcpy(&w, b, 8); return w; }
 
 SimChecker *sim_checker_new(const SimFs *fs)
 {
@@ -55,9 +79,12 @@ SimChecker *sim_checker_new(const SimFs *fs)
     c->nlinks = g_new0(guint32, c->L->ninodes);
     c->inodes = g_new0(SimInode, c->L->ninodes);
     c->inode_ok = g_new0(guint8, c->L->ninodes);
+    c->ok_bits = g_malloc0((c->L->ninodes + 63) / 64 * 8);
     c->used = g_array_new(FALSE, FALSE, sizeof(guint32));
     c->refd = g_array_new(FALSE, FALSE, sizeof(guint32));
     c->struct_reason = g_string_new(NULL);
+    c->data_reason = g_string_new(NULL);
+    c->lost_reason = g_string_new(NULL);
     return c;
 }
 
@@ -72,9 +99,12 @@ void sim_checker_free(SimChecker *c)
     g_free(c->nlinks);
     g_free(c->inodes);
     g_free(c->inode_ok);
+    g_free(c->ok_bits);
     g_array_free(c->used, TRUE);
     g_array_free(c->refd, TRUE);
     g_string_free(c->struct_reason, TRUE);
+    g_string_free(c->data_reason, TRUE);
+    g_string_free(c->lost_reason, TRUE);
     g_free(c);
 }
 
@@ -212,8 +242,11 @@ static void pass_inodes(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    for (guint i = 0; i < c->used->len; i++)
-        c->inode_ok[g_array_index(c->used, guint32, i)] = 0;
+    for (guint i = 0; i < c->used->len; i++) {
+        guint32 ino = g_array_index(c->used, guint32, i);
+        c->inode_ok[ino] = 0;
+        c->ok_bits[ino >> 3] = 0;            /* every bit set in it is a used inode's */
+    }
     g_array_set_size(c->used, 0);
     for (guint32 b = 0; b < L->itable_blocks; b++) {
         const SimVer *v = meta_version(x, L->itable + b, SIM_BT_ITABLE);
@@ -225,6 +258,7 @@ static void pass_inodes(Ctx *x)
             if (ino < L->ninodes && in->used) {
                 c->inodes[ino] = *in;
                 c->inode_ok[ino] = 1;
+                bset(c->ok_bits, ino);
                 g_array_append_val(c->used, ino);
             }
         }
@@ -272,20 +306,14 @@ static void pass_bitmaps(Ctx *x)
     for (guint32 g = 0; g < L->ngroups; g++) {
         const SimBitmapBlock *bm = bitmap_content(meta_version(x, L->bbitmap + g, SIM_BT_BBITMAP), &c->scratch);
         const guint8 *want = c->refs + (gsize)g * sizeof bm->bits, *meta = c->meta + (gsize)g * sizeof bm->bits;
-        for (gsize i = 0; i < sizeof bm->bits; i++) {
-            if ((i & 7) == 0 && i + 8 <= sizeof bm->bits) {
-                guint64 a, w, mm;
-                memcpy(&a, bm->bits + i, 8);
-                memcpy(&w, want + i, 8);
-                memcpy(&mm, meta + i, 8);
-                if (a == (w | mm)) {
-                    i += 7;
-                    continue;
-                }
-            }
+        G_STATIC_ASSERT(sizeof bm->bits % 8 == 0);
+        for (gsize w = 0; w < sizeof bm->bits; w += 8) {
+            if (word_at(bm->bits + w) == (word_at(want + w) | word_at(meta + w)))
+                continue;                    /* 64 blocks agree */
+            gsize i = w;                     /* the first byte that differs */
+            while (bm->bits[i] == (want[i] | meta[i]))
+                i++;
             guint8 exp = want[i] | meta[i];
-            if (bm->bits[i] == exp)
-                continue;
             guint diff = bm->bits[i] ^ exp, bit = (guint)__builtin_ctz(diff);
             guint64 b = (guint64)g * SIM_BITS_PER_BITMAP + i * 8 + bit;
             gboolean marked = (bm->bits[i] >> bit) & 1;
@@ -302,6 +330,13 @@ static void pass_bitmaps(Ctx *x)
     const SimBitmapBlock *ib = bitmap_content(meta_version(x, L->ibitmap, SIM_BT_IBITMAP), &c->scratch);
     guint32 reserved = SIM_FIRST_DIR_INO + L->ndirs;
     for (guint32 ino = 0; ino < L->ninodes; ino++) {
+        /* 64 inodes past the reserved ones whose bits agree with the inodes
+         * in use hold no finding: compared as one word */
+        if (ino % 64 == 0 && ino >= reserved && ino + 64 <= L->ninodes &&
+            word_at(ib->bits + ino / 8) == word_at(c->ok_bits + ino / 8)) {
+            ino += 63;
+            continue;
+        }
         gboolean marked = bget(ib->bits, ino), used = ino < SIM_ROOT_INO ? TRUE : c->inode_ok[ino];
         if (ino < reserved && ino >= SIM_ROOT_INO && !used) {
             finding(x, SIM_OUT_CORRUPT, sim_fs_itable_block(L, ino), NOB, "%s inode %u is not in use",
@@ -390,12 +425,14 @@ static gboolean data_ok(Ctx *x, guint32 b, guint32 ino, guint32 igen, guint32 l,
            o->u.data.wgen >= min;
 }
 
-/* Data: every block within a file's size holds that file's data. */
+/* Data: every block within a file's size holds that file's data. Every
+ * finding here is stale data and only the first one is kept (finding()
+ * ignores a class no worse than the worst so far), so the pass stops at it. */
 static void pass_data(Ctx *x)
 {
     SimChecker *c = x->c;
     const SimFsLayout *L = c->L;
-    for (guint u = 0; u < c->used->len; u++) {
+    for (guint u = 0; u < c->used->len && x->worst < SIM_OUT_STALE_DATA; u++) {
         guint32 ino = g_array_index(c->used, guint32, u);
         if (ino < SIM_FIRST_DIR_INO + L->ndirs || c->inodes[ino].is_dir)
             continue;
@@ -445,30 +482,75 @@ static guint32 dir_find(Ctx *x, guint32 dir, guint32 name, guint64 *where)
     return 0;
 }
 
-/* The oracle: what acknowledged fsyncs promised is there. */
-static void pass_promises(Ctx *x, GPtrArray *promises)
+/* Report a lost fsync. An oracle change mostly leaves the first lost
+ * promise as it was, and formatting its reason is most of a recheck: on the
+ * same image the same finding takes the text it had last time. */
+static void report_lost(Ctx *x, LostFsync *f, gboolean same_image)
 {
     SimChecker *c = x->c;
-    for (guint i = 0; promises && i < promises->len; i++) {
+    if (same_image && c->lost_valid && x->reason && memcmp(f, &c->lost, sizeof *f) == 0) {
+        x->worst = SIM_OUT_LOST_FSYNC;
+        g_string_assign(x->reason, c->lost_reason->str);
+        return;
+    }
+    char label[160];
+    if (f->dir_ino)
+        g_snprintf(label, sizeof label, "d%u/%s", f->dir_ino - SIM_FIRST_DIR_INO, sim_fs_name(c->fs, f->name));
+    else
+        g_snprintf(label, sizeof label, "inode %u (renamed since)", f->ino);
+    double t = sim_time_to_s(f->t_ack);
+    switch (f->kind) {
+    case LOST_MISSING:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2, "fsync of %s returned at %.6fs but the file is missing", label, t);
+        break;
+    case LOST_SIZE:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2,
+                "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
+                label, t, f->size, f->got);
+        break;
+    case LOST_WRITE:
+        finding(x, SIM_OUT_LOST_FSYNC, f->b1, f->b2, "fsync of %s returned at %.6fs: block %u lacks write %u%s", label,
+                t, f->l, f->want, f->older ? " (holds an older write)" : "");
+        break;
+    }
+    c->lost_valid = x->reason != NULL;
+    if (c->lost_valid) {
+        c->lost = *f;
+        g_string_assign(c->lost_reason, x->reason->str);
+    }
+}
+
+/* The oracle: what acknowledged fsyncs promised is there. Every finding
+ * here is a lost fsync and only the first one is kept, so the pass stops at
+ * it. same_image: the recovered image is the one the last check saw. */
+static void pass_promises(Ctx *x, GPtrArray *promises, gboolean same_image)
+{
+    SimChecker *c = x->c;
+    for (guint i = 0; promises && i < promises->len && x->worst < SIM_OUT_LOST_FSYNC; i++) {
         const SimPromise *p = g_ptr_array_index(promises, i);
-        /* the file's name for a finding (built only when there is one) */
-#define LABEL(buf) (p->dir_ino ? (g_snprintf(buf, sizeof buf, "d%u/%s", p->dir_ino - SIM_FIRST_DIR_INO,    \
-                                             sim_fs_name(c->fs, p->name)), buf)                        \
-                               : (g_snprintf(buf, sizeof buf, "inode %u (renamed since)", p->ino), buf))
-        char label[160];
-        guint64 where = NOB;
+        LostFsync f;
+        memset(&f, 0, sizeof f);             /* compared whole, padding included */
+        f.ino = p->ino;
+        f.dir_ino = p->dir_ino;
+        f.name = p->name;
+        f.t_ack = p->t_ack;
+        f.b2 = NOB;
         /* bound to its entry, or (renamed since) to the inode alone */
-        guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &where) : p->ino;
+        guint32 ino = p->dir_ino ? dir_find(x, p->dir_ino, p->name, &f.b2) : p->ino;
         if (ino != p->ino || !c->inode_ok[ino] || c->inodes[ino].igen != p->igen) {
-            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, p->ino), where,
-                    "fsync of %s returned at %.6fs but the file is missing", LABEL(label), sim_time_to_s(p->t_ack));
+            f.kind = LOST_MISSING;
+            f.b1 = sim_fs_itable_block(c->L, p->ino);
+            report_lost(x, &f, same_image);
             continue;
         }
         const SimInode *in = &c->inodes[ino];
         if (in->size < p->size) {
-            finding(x, SIM_OUT_LOST_FSYNC, sim_fs_itable_block(c->L, ino), NOB,
-                    "fsync of %s returned at %.6fs with size %" G_GUINT64_FORMAT ", recovered size %" G_GUINT64_FORMAT,
-                    LABEL(label), sim_time_to_s(p->t_ack), p->size, in->size);
+            f.kind = LOST_SIZE;
+            f.b1 = sim_fs_itable_block(c->L, ino);
+            f.b2 = NOB;
+            f.size = p->size;
+            f.got = in->size;
+            report_lost(x, &f, same_image);
             continue;
         }
         for (guint32 l = 0; l < p->wgen->len; l++) {
@@ -480,23 +562,42 @@ static void pass_promises(Ctx *x, GPtrArray *promises)
                 continue;
             SimToken t = b ? sim_recovery_get(x->r, x->m, b) : 0;
             const SimVer *v = sim_content_get(c->C, sim_token_base(t));
-            finding(x, SIM_OUT_LOST_FSYNC, b ? b : NOB, NOB,
-                    "fsync of %s returned at %.6fs: block %u lacks write %u%s", LABEL(label),
-                    sim_time_to_s(p->t_ack), l, want,
-                    v->type == SIM_BT_DATA && v->u.data.ino == ino ? " (holds an older write)" : "");
+            f.kind = LOST_WRITE;
+            f.b1 = b ? b : NOB;
+            f.b2 = NOB;
+            f.l = l;
+            f.want = want;
+            f.older = v->type == SIM_BT_DATA && v->u.data.ino == ino;
+            report_lost(x, &f, same_image);
             break;
         }
     }
 }
-#undef LABEL
 
-/* Content passes (stale data, promises) on top of a structural verdict. */
-static SimOutcome content_passes(Ctx *x, GPtrArray *promises)
+/* Content passes (stale data, promises) on top of a structural verdict.
+ * The data pass reads only the recovered image (through the inodes the
+ * structural passes found), never the promises: on the same image its
+ * verdict on the last check stands in for it. It is kept only when the
+ * reason was built. */
+static SimOutcome content_passes(Ctx *x, GPtrArray *promises, gboolean same_image)
 {
-    if (x->worst < SIM_OUT_STALE_DATA)
-        pass_data(x);
+    SimChecker *c = x->c;
+    if (x->worst < SIM_OUT_STALE_DATA) {
+        if (same_image && c->data_valid && x->reason) {
+            if (c->data_stale) {
+                x->worst = SIM_OUT_STALE_DATA;
+                g_string_assign(x->reason, c->data_reason->str);
+            }
+        } else {
+            pass_data(x);
+            c->data_valid = x->reason != NULL;
+            c->data_stale = x->worst >= SIM_OUT_STALE_DATA;
+            if (c->data_valid)
+                g_string_assign(c->data_reason, x->reason->str);
+        }
+    }
     if (x->worst < SIM_OUT_LOST_FSYNC)
-        pass_promises(x, promises);
+        pass_promises(x, promises, same_image);
     return x->worst;
 }
 
@@ -518,15 +619,31 @@ SimOutcome sim_check_recovered(SimChecker *c, const SimMedia *m, const SimRecove
     return sim_check_content(c, m, r, promises, reason);
 }
 
-SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
-                             GString *reason)
+/* same_image: the recovered image (recovery, media, structure) is the one
+ * the last check saw - the caller knows only the promises changed. */
+static SimOutcome check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                                GString *reason, gboolean same_image)
 {
     Ctx x = { c, m, r, c->struct_worst, reason };
+    if (!same_image)
+        c->data_valid = c->lost_valid = FALSE;
     if (reason)
         g_string_assign(reason, c->struct_reason->str);
     if (x.worst >= SIM_OUT_STALE_DATA)
         return x.worst;
-    return content_passes(&x, promises);
+    return content_passes(&x, promises, same_image);
+}
+
+SimOutcome sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                             GString *reason)
+{
+    return check_content(c, m, r, promises, reason, FALSE);
+}
+
+SimOutcome sim_check_promises(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                              GString *reason)
+{
+    return check_content(c, m, r, promises, reason, TRUE);
 }
 
 int sim_checker_block_role(const SimChecker *c, guint64 block)

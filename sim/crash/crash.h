@@ -65,6 +65,10 @@ SimOutcome  sim_check_image(SimChecker *c, const SimMedia *m, GPtrArray *promise
  * verdict of the last sim_check_recovered on the same recovery. */
 SimOutcome  sim_check_content(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
                               GString *reason);
+/* The promises only, reusing the structural and data verdicts of the last
+ * check: for when the promises changed and the recovered image did not. */
+SimOutcome  sim_check_promises(SimChecker *c, const SimMedia *m, const SimRecovery *r, GPtrArray *promises,
+                               GString *reason);
 /* What a block is to the last checked image: 0 referenced by no inode,
  * 1 data of a file, 2 a directory block. */
 int         sim_checker_block_role(const SimChecker *c, guint64 block);

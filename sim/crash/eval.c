@@ -4,10 +4,12 @@
  * the durable image after each change and appends an interval whenever the
  * (outcome, reason) pair changes. A change that provably cannot alter the
  * result is skipped: a log position the last recovery did not depend on, or
- * a home block that replay overwrites anyway.
+ * a home block that replay overwrites anyway. A change of the promises
+ * alone rechecks only them.
  */
 #include "crash.h"
 #include "../fs/app.h"
+#include <string.h>
 
 typedef struct { SimTime t; guint32 reason; guint8 outcome, app; } Piece;   /* app 255: none */
 
@@ -23,12 +25,32 @@ struct SimCrashEval {
     GArray     *pieces;        /* Piece, by time */
     GPtrArray  *reasons;       /* interned; [0] = "" */
     GHashTable *reason_ids;
-    GString    *scratch;
+    GString    *scratch;       /* the checker's reason */
+    GString    *app_scratch;   /* the application's reason */
     guint64     evals, skipped;
-    gboolean    noskip;
+    gboolean    noskip;        /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
     SimApp     *app;
-    GPtrArray  *promises;     /* sim_fs_promises, cached until the oracle changes */       /* POWERCUT_EVAL_NOSKIP: judge every change (for testing the skips) */
+    GPtrArray  *promises;      /* sim_fs_promises, cached until the oracle changes */
 };
+
+/* Reasons run to a few hundred bytes and g_str_hash takes them a byte at a
+ * time: this takes 8 bytes a step (FNV-1a style, with a shift to carry the
+ * high bits down). Equal strings still decide: only the speed depends on it. */
+static guint reason_hash(gconstpointer key)
+{
+    const char *s = key;
+    gsize n = strlen(s);
+    guint64 h = 0xcbf29ce484222325ull;
+    for (; n >= 8; n -= 8, s += 8) {
+        guint64 w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; n; n--, s++)
+        h = (h ^ (guchar)*s) * 0x100000001b3ull;
+    return (guint)(h ^ (h >> 32));
+}
 
 static guint32 intern(SimCrashEval *e, const char *s)
 {
@@ -41,10 +63,11 @@ static guint32 intern(SimCrashEval *e, const char *s)
     return e->reasons->len - 1;
 }
 
-typedef enum { JUDGE_CONTENT, JUDGE_STRUCT, JUDGE_FULL } JudgeMode;
+typedef enum { JUDGE_PROMISES, JUDGE_CONTENT, JUDGE_STRUCT, JUDGE_FULL } JudgeMode;
 
 /* FULL: recover and check; STRUCT: the recovery stands, check everything;
- * CONTENT: recovery and structure stand, recheck data and promises. */
+ * CONTENT: recovery and structure stand, recheck data and promises;
+ * PROMISES: the image stands too (only the promises changed), recheck them. */
 static void judge(SimCrashEval *e, JudgeMode mode)
 {
     if (mode == JUDGE_FULL || !e->rec_valid) {
@@ -56,32 +79,37 @@ static void judge(SimCrashEval *e, JudgeMode mode)
         e->promises = sim_fs_promises(e->fs);
     }
     GPtrArray *pr = e->promises;
-    SimOutcome o = mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
-                                         : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
+    SimOutcome o = mode == JUDGE_PROMISES ? sim_check_promises(e->chk, e->m, &e->rec, pr, e->scratch)
+                   : mode == JUDGE_CONTENT ? sim_check_content(e->chk, e->m, &e->rec, pr, e->scratch)
+                                           : sim_check_recovered(e->chk, e->m, &e->rec, pr, e->scratch);
     e->evals++;
-    guint32 rid = o == SIM_OUT_CONSISTENT ? 0 : intern(e, e->scratch->str);
+    const char *why = o == SIM_OUT_CONSISTENT ? "" : e->scratch->str;
     guint8 app = 255;
     if (e->app) {
-        app = (guint8)sim_check_app(e->chk, e->m, &e->rec, e->app, e->scratch);
+        g_string_truncate(e->app_scratch, 0);
+        app = (guint8)sim_check_app(e->chk, e->m, &e->rec, e->app, e->app_scratch);
         if (app != SIM_APP_NEW && app != SIM_APP_OLD && o == SIM_OUT_CONSISTENT)
-            rid = intern(e, e->scratch->str);   /* the application's reason */
+            why = e->app_scratch->str;         /* the application's reason */
     }
+    /* A judgement often repeats the last piece: compare with its reason
+     * before interning (hashing a reason costs more than comparing it),
+     * which decides the same, as equal ids are equal strings. */
     SimTime now = sim_now(e->w);
-    if (e->pieces->len) {
-        Piece *last = &g_array_index(e->pieces, Piece, e->pieces->len - 1);
-        if (last->outcome == o && last->reason == rid && last->app == app)
-            return;
-        if (last->t == now) {                 /* several changes at one instant: the last counts */
-            last->outcome = o;
-            last->reason = rid;
-            last->app = app;
-            if (e->pieces->len > 1) {
-                Piece *prev = last - 1;
-                if (prev->outcome == o && prev->reason == rid && prev->app == app)
-                    g_array_set_size(e->pieces, e->pieces->len - 1);
-            }
-            return;
+    Piece *last = e->pieces->len ? &g_array_index(e->pieces, Piece, e->pieces->len - 1) : NULL;
+    if (last && last->outcome == o && last->app == app &&
+        strcmp(g_ptr_array_index(e->reasons, last->reason), why) == 0)
+        return;
+    guint32 rid = intern(e, why);
+    if (last && last->t == now) {             /* several changes at one instant: the last counts */
+        last->outcome = o;
+        last->reason = rid;
+        last->app = app;
+        if (e->pieces->len > 1) {
+            Piece *prev = last - 1;
+            if (prev->outcome == o && prev->reason == rid && prev->app == app)
+                g_array_set_size(e->pieces, e->pieces->len - 1);
         }
+        return;
     }
     Piece p = { now, rid, (guint8)o, app };
     g_array_append_val(e->pieces, p);
@@ -132,12 +160,15 @@ static void on_media(gpointer ud, guint64 block, SimToken old_tok, SimToken new_
     }
 }
 
+/* The promises (or the application's state) changed, the media did not:
+ * every media change since the last judgement was judged or proven not to
+ * alter what the checker reads, so the structure and data verdicts stand. */
 static void on_oracle(gpointer ud)
 {
     SimCrashEval *e = ud;
     g_clear_pointer(&e->promises, g_ptr_array_unref);   /* the fs may have freed what it pointed to */
     if (e->active && !(e->rec_valid && e->rec.refused))
-        judge(e, e->noskip ? JUDGE_FULL : JUDGE_CONTENT);
+        judge(e, e->noskip ? JUDGE_FULL : JUDGE_PROMISES);
 }
 
 static void start_event(SimWorld *w, gpointer obj, gint64 arg)
@@ -160,9 +191,10 @@ SimCrashEval *sim_crash_eval_new(SimWorld *w, SimFs *fs, SimMedia *m, SimTime fr
     e->noskip = g_getenv("POWERCUT_EVAL_NOSKIP") != NULL;
     e->pieces = g_array_new(FALSE, FALSE, sizeof(Piece));
     e->reasons = g_ptr_array_new_with_free_func(g_free);
-    e->reason_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    e->reason_ids = g_hash_table_new(reason_hash, g_str_equal);
     intern(e, "");
     e->scratch = g_string_new(NULL);
+    e->app_scratch = g_string_new(NULL);
     sim_media_set_listener(m, on_media, e);
     sim_fs_set_oracle_hook(fs, on_oracle, e);
     sim_schedule_at(w, from, start_event, e, 0);
@@ -180,6 +212,7 @@ void sim_crash_eval_free(SimCrashEval *e)
     g_hash_table_destroy(e->reason_ids);
     g_ptr_array_free(e->reasons, TRUE);
     g_string_free(e->scratch, TRUE);
+    g_string_free(e->app_scratch, TRUE);
     g_free(e);
 }
 

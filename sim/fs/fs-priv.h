@@ -90,7 +90,7 @@ struct SimFs {
     guint32     cp_tail, cp_seq;   /* tail candidate taken before the checkpoint's flush */
     GArray     *space_waiters;/* FsWaiter: commits waiting for log space */
     /* oracle */
-    GHashTable *promises;     /* ino -> SimPromise* */
+    GPtrArray  *promises;     /* SimPromise*, sorted by ino, at most one per inode (owns them) */
     SimFsHook   oracle_fn;
     gpointer    oracle_ud;
     SimFsStats  st;

@@ -611,9 +611,44 @@ static void dir_remove(SimFs *fs, guint32 dir, guint32 name)
     inode_dirty(fs, dir, FALSE);            /* mtime/ctime */
 }
 
+/* The promises are kept sorted by inode, the order the checker reports
+ * them in: sim_fs_promises, called by the crash evaluator after every change
+ * of the oracle, is then a copy rather than a walk of a table and a sort.
+ * Index of ino's promise, or where it would go. */
+static guint promise_search(const SimFs *fs, guint32 ino, gboolean *found)
+{
+    guint lo = 0, hi = fs->promises->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        guint32 x = ((const SimPromise *)g_ptr_array_index(fs->promises, mid))->ino;
+        if (x == ino) {
+            *found = TRUE;
+            return mid;
+        }
+        if (x < ino)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = FALSE;
+    return lo;
+}
+
+static SimPromise *promise_lookup(const SimFs *fs, guint32 ino)
+{
+    gboolean found;
+    guint at = promise_search(fs, ino, &found);
+    return found ? g_ptr_array_index(fs->promises, at) : NULL;
+}
+
 static void promise_drop(SimFs *fs, guint32 ino)
 {
-    if (g_hash_table_remove(fs->promises, GUINT_TO_POINTER(ino)) && fs->oracle_fn)
+    gboolean found;
+    guint at = promise_search(fs, ino, &found);
+    if (!found)
+        return;
+    g_ptr_array_remove_index(fs->promises, at);   /* frees it */
+    if (fs->oracle_fn)
         fs->oracle_fn(fs->oracle_ud);
 }
 
@@ -771,7 +806,7 @@ int sim_fs_rename(SimFs *fs, const char *from, const char *to)
     fs->im[ino].name_tid = jrnl_running_tid(fs);
     /* An fsync promised this inode's data, not a name: after the rename
      * either name may survive a cut, so the promise follows the inode. */
-    SimPromise *pr = g_hash_table_lookup(fs->promises, GUINT_TO_POINTER(ino));
+    SimPromise *pr = promise_lookup(fs, ino);
     if (pr && pr->dir_ino) {
         pr->dir_ino = 0;
         if (fs->oracle_fn)
@@ -798,7 +833,9 @@ static void fsync_finish(SimFs *fs, gpointer ctx)
     const SimInode *in = inode_rec(fs, f->ino);
     if (in->used && !in->is_dir && in->igen == f->igen) {
         /* The promise: what was written before fsync was called. */
-        SimPromise *old = g_hash_table_lookup(fs->promises, GUINT_TO_POINTER(f->ino));
+        gboolean found;
+        guint at = promise_search(fs, f->ino, &found);
+        SimPromise *old = found ? g_ptr_array_index(fs->promises, at) : NULL;
         SimPromise *p = g_new0(SimPromise, 1);
         p->ino = f->ino;
         p->igen = f->igen;
@@ -821,7 +858,12 @@ static void fsync_finish(SimFs *fs, gpointer ctx)
                     MAX(g_array_index(p->wgen, guint32, i), g_array_index(old->wgen, guint32, i));
         }
         p->t_ack = sim_now(fs->w);
-        g_hash_table_replace(fs->promises, GUINT_TO_POINTER(f->ino), p);
+        if (old) {
+            promise_free(old);
+            g_ptr_array_index(fs->promises, at) = p;
+        } else {
+            g_ptr_array_insert(fs->promises, (gint)at, p);
+        }
         if (fs->oracle_fn)
             fs->oracle_fn(fs->oracle_ud);
     }
@@ -1044,7 +1086,7 @@ SimFs *sim_fs_new(SimWorld *w, const SimFsCfg *cfg, SimBlkDev *dev, SimMedia *me
     fs->notreuse = g_malloc0(fs->L.nblocks / 8 + 1);
     fs->resv_owner = g_new0(guint32, fs->L.nblocks);
     fs->reserved = g_malloc0(fs->L.nblocks / 8 + 1);
-    fs->promises = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, promise_free);
+    fs->promises = g_ptr_array_new_with_free_func(promise_free);
     jrnl_init(fs);
 
     /* mkfs: metadata and journal marked in use, root and d0.. directories */
@@ -1128,7 +1170,7 @@ void sim_fs_free(SimFs *fs)
     g_free(fs->notreuse);
     g_free(fs->resv_owner);
     g_free(fs->reserved);
-    g_hash_table_destroy(fs->promises);
+    g_ptr_array_free(fs->promises, TRUE);
     g_hash_table_destroy(fs->name_ids);
     g_ptr_array_free(fs->names, TRUE);
     sim_content_free(fs->content);
@@ -1144,21 +1186,10 @@ void sim_fs_set_oracle_hook(SimFs *fs, SimFsHook fn, gpointer ud)
     fs->oracle_ud = ud;
 }
 
-static gint cmp_promise(gconstpointer a, gconstpointer b)
-{
-    const SimPromise *x = *(SimPromise *const *)a, *y = *(SimPromise *const *)b;
-    return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
 GPtrArray *sim_fs_promises(const SimFs *fs)
 {
-    GPtrArray *a = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, fs->promises);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_ptr_array_add(a, v);
-    g_ptr_array_sort(a, cmp_promise);
+    GPtrArray *a = g_ptr_array_sized_new(fs->promises->len);
+    g_ptr_array_extend(a, fs->promises, NULL, NULL);   /* the pointers, already by inode */
     return a;
 }
 
