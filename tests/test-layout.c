@@ -48,6 +48,15 @@ static guint64 num(const char *cmd)
     return g_ascii_strtoull(o, NULL, 10);
 }
 
+/* The number `debugfs -R REQUEST IMG` prints, through the sed script
+ * `filter` when given. */
+static guint64 debugfs_num(const char *img, const char *request, const char *filter)
+{
+    g_autofree char *c = g_strdup_printf("debugfs -R '%s' '%s'%s%s%s", request, img, filter ? " | sed -n '" : "",
+                                         filter ? filter : "", filter ? "'" : "");
+    return num(c);
+}
+
 static char *mkfs(const char *name, const char *opts)
 {
     char *img = g_build_filename(tmpdir, name, NULL);
@@ -67,26 +76,11 @@ static void test_roles(void)
     SimLayout *l = sim_layout_ext4_new(img, &err);
     g_assert_no_error(err);
     g_assert_nonnull(l);
-    g_autofree char *c;
-    c = g_strdup_printf("debugfs -R 'bmap <8> 0' '%s'", img);
-    guint64 j0 = num(c);
-    g_free(c);
-    c = g_strdup_printf("debugfs -R 'bmap <8> 1023' '%s'", img);
-    guint64 j1 = num(c);
-    g_free(c);
-    c = g_strdup_printf("debugfs -R 'imap <2>' '%s' | sed -n 's/.*located at block \\([0-9]*\\),.*/\\1/p'", img);
-    guint64 it = num(c);
-    g_free(c);
-    c = g_strdup_printf("debugfs -R 'bmap <2> 0' '%s'", img);
-    guint64 root = num(c);
-    g_free(c);
-    c = g_strdup_printf("debugfs -R stats '%s' | sed -n 's/^ *Group  *0: block bitmap at \\([0-9]*\\),.*/\\1/p'", img);
-    guint64 bb = num(c);
-    g_free(c);
-    c = g_strdup_printf("debugfs -R stats '%s' | sed -n 's/^ *Group  *0: .*inode bitmap at \\([0-9]*\\),.*/\\1/p'", img);
-    guint64 ib = num(c);
-    g_free(c);
-    c = NULL;
+    guint64 j0 = debugfs_num(img, "bmap <8> 0", NULL), j1 = debugfs_num(img, "bmap <8> 1023", NULL);
+    guint64 it = debugfs_num(img, "imap <2>", "s/.*located at block \\([0-9]*\\),.*/\\1/p");
+    guint64 root = debugfs_num(img, "bmap <2> 0", NULL);
+    guint64 bb = debugfs_num(img, "stats", "s/^ *Group  *0: block bitmap at \\([0-9]*\\),.*/\\1/p");
+    guint64 ib = debugfs_num(img, "stats", "s/^ *Group  *0: .*inode bitmap at \\([0-9]*\\),.*/\\1/p");
     g_test_message("journal %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ", inode table %" G_GUINT64_FORMAT
                    ", root dir %" G_GUINT64_FORMAT ", bitmaps %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
                    j0, j1, it, root, bb, ib);
