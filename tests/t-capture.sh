@@ -349,11 +349,21 @@ EOS
         [ "$(outcome $k "$T/xoff.json")" = "$(outcome $k "$T/xtimed.json")" ] || same=no
     done
     check "exhaustive leaves the sampled cuts' outcomes as they are (the tracker adds no event)" [ "$same" = yes ]
+    # a degraded RAID-5 rebuilds blocks cut mid-stripe as garbage (SIM_TOKEN_GARBAGE): rendered as bytes
+    # nobody wrote (replay crashed on it before), and a covered block holding garbage holds no write
+    run $PC replay "$T/nobarrier.trace" --scenario scenarios/raid5-write-hole.lua --case volatile-member-failure \
+        --every-change -j 2 --json "$T/r5.json" --trials-csv "$T/r5.csv" -q
+    r5=$(( $(outcome corrupt "$T/r5.json") + $(outcome unmountable "$T/r5.json") + $(outcome lost_fsync "$T/r5.json") ))
+    check "replay on a degraded RAID-5 (raid.failed_member): every state judged, $r5 of them damaged, $(grep -c garbage "$T/r5.csv") naming garbage" \
+        sh -c "[ $rc = 0 ] && [ $r5 -gt 0 ]"
+    run $PC replay "$T/nobarrier.trace" --scenario scenarios/raid5-write-hole.lua --crash-states exhaustive
+    check "replay --crash-states exhaustive on a degraded RAID-5: exit 2, one line naming the case" \
+        sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'member-failure.*degraded RAID-5' '$T/err'"
     check "replay leaves no working folder" sh -c "! ls -d '$W'/powercut-replay-* >/dev/null 2>&1"
 else
     for t in "replay barriers on" "replay lying drive" "lost_fsync roles" "capture barrier=0" "barrier=0 no flush" \
              "replay barrier=0" "every-change p_inc" "checker named" "jobs" "check timeout" "check timeout leftovers" "exhaustive on" "exhaustive lying" "exhaustive off" \
-             "witness e2fsck" "witness blocks" "exhaustive jobs" "exhaustive timed" "no folder"; do skip "$t: no e2fsck/e2undo"; done
+             "witness e2fsck" "witness blocks" "exhaustive jobs" "exhaustive timed" "degraded RAID-5" "exhaustive degraded" "no folder"; do skip "$t: no e2fsck/e2undo"; done
 fi
 
 # ---- model vs kernel (tests/real-vs-model.sh, small) ------------------------------------------
