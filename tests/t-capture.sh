@@ -356,6 +356,16 @@ EOS
     r5=$(( $(outcome corrupt "$T/r5.json") + $(outcome unmountable "$T/r5.json") + $(outcome lost_fsync "$T/r5.json") ))
     check "replay on a degraded RAID-5 (raid.failed_member): every state judged, $r5 of them damaged, $(grep -c garbage "$T/r5.csv") naming garbage" \
         sh -c "[ $rc = 0 ] && [ $r5 -gt 0 ]"
+    # --preset of a controller: the scenario's raid table over default members; promises without
+    # flushes survive a battery-backed cache (R1), not a forced write-back one without battery (R3)
+    run $PC replay "$T/nobarrier.trace" --preset megaraid_bbu --every-change -j 2 --json "$T/bbu.json" -q
+    bl=$(outcome lost_fsync "$T/bbu.json"); bb=$(( $(outcome corrupt "$T/bbu.json") + $(outcome unmountable "$T/bbu.json") ))
+    check "replay --preset megaraid_bbu: a RAID controller; no state loses a promise or is damaged (R1; lost $bl, bad $bb)" \
+        sh -c "[ $rc = 0 ] && grep -q '\"raid.backing\": \"battery\"' '$T/bbu.json' && [ '$bl' = 0 ] && [ '$bb' = 0 ]"
+    run $PC replay "$T/nobarrier.trace" --preset megaraid_forced_wb --every-change -j 2 --json "$T/fwb.json" -q
+    fl=$(outcome lost_fsync "$T/fwb.json")
+    check "replay --preset megaraid_forced_wb: a volatile controller cache loses promised writes (R3; $fl states)" \
+        sh -c "[ $rc = 0 ] && [ '${fl:-0}' -gt 0 ]"
     run $PC replay "$T/nobarrier.trace" --scenario scenarios/raid5-write-hole.lua --crash-states exhaustive
     check "replay --crash-states exhaustive on a degraded RAID-5: exit 2, one line naming the case" \
         sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'member-failure.*degraded RAID-5' '$T/err'"
@@ -363,7 +373,7 @@ EOS
 else
     for t in "replay barriers on" "replay lying drive" "lost_fsync roles" "capture barrier=0" "barrier=0 no flush" \
              "replay barrier=0" "every-change p_inc" "checker named" "jobs" "check timeout" "check timeout leftovers" "exhaustive on" "exhaustive lying" "exhaustive off" \
-             "witness e2fsck" "witness blocks" "exhaustive jobs" "exhaustive timed" "degraded RAID-5" "exhaustive degraded" "no folder"; do skip "$t: no e2fsck/e2undo"; done
+             "witness e2fsck" "witness blocks" "exhaustive jobs" "exhaustive timed" "degraded RAID-5" "preset bbu" "preset forced wb" "exhaustive degraded" "no folder"; do skip "$t: no e2fsck/e2undo"; done
 fi
 
 # ---- model vs kernel (tests/real-vs-model.sh, small) ------------------------------------------

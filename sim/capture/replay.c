@@ -1113,7 +1113,8 @@ static const char *const replay_help =
     "\n"
     "Options:\n"
     "  --scenario S.lua       the device of each of its cases (its workload is not used)\n"
-    "  --preset P             one case: the device preset P of lua/presets.lua\n"
+    "  --preset P             one case: the preset P of lua/presets.lua (a drive, an SSD, or a RAID\n"
+    "                         controller over default member drives, e.g. megaraid_bbu)\n"
     "  -D, --set NAME=VALUE   override a parameter (device.cache_mb=0, device.policy=random, ...)\n"
     "      --case NAME        only this case (repeatable)\n"
     "      --sweep NAME=V1,V2 each value a case (repeatable; adds to or replaces the scenario's\n"
@@ -1603,8 +1604,12 @@ int sim_cmd_replay(int argc, char **argv)
     /* the cases: a scenario's, a preset's, or the default drive */
     if (!scenario) {
         scpath = g_build_filename(workdir, "replay.lua", NULL);
+        /* a controller preset (model "raid") is the scenario's `raid` over default member
+         * drives, a drive's its `device` */
         g_autofree char *text = preset ? g_strdup_printf("local presets = require \"presets\"\n"
-                                                         "return { device = presets.%s {} }\n", preset)
+                                                         "local p = presets[\"%s\"] {}\n"
+                                                         "if p.model == \"raid\" then return { device = { model = \"raid\" }, raid = p } end\n"
+                                                         "return { device = p }\n", preset)
                                        : g_strdup("return {}\n");
         if (preset && !g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", preset, 0, 0)) {
             sim_cli_usage("--preset: '%s' is not a preset name (see: powercut list presets)", preset);
