@@ -133,14 +133,20 @@ static void test_from_trace(void)
     GError *err = NULL;
     SimTrace *tr = sim_trace_parse("mem", (const guint8 *)buf, len, &err);
     g_assert_no_error(err);
-    SimLayout *l = sim_layout_from_trace(tr, tmpdir);
+    SimLayout *l = sim_layout_from_trace(tr, tmpdir, &err);
+    g_assert_no_error(err);
     g_assert_nonnull(l);
     g_assert_cmpstr(sim_role_name(sim_layout_role(l, j0)), ==, "journal");
     g_assert_cmpstr(sim_role_name(sim_layout_role(l, 0)), ==, "superblock or group descriptors");
     sim_layout_free(l);
-    /* not ext4 by its header: no layout */
+    /* an ext4 trace whose image cannot be written: no layout, and an error saying so */
+    g_assert_null(sim_layout_from_trace(tr, "/nonexistent-folder", &err));
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    g_clear_error(&err);
+    /* not ext4 by its header: no layout, and no error (roles do not apply) */
     strcpy(tr->hdr.fs, "xfs");
-    g_assert_null(sim_layout_from_trace(tr, tmpdir));
+    g_assert_null(sim_layout_from_trace(tr, tmpdir, &err));
+    g_assert_no_error(err);
     sim_trace_free(tr);
     free(buf);
 }

@@ -131,14 +131,17 @@ SimLayout *sim_layout_ext4_new(const char *image, GError **error)
     return l;
 }
 
-SimLayout *sim_layout_from_trace(const SimTrace *tr, const char *dir)
+SimLayout *sim_layout_from_trace(const SimTrace *tr, const char *dir, GError **error)
 {
     if (strcmp(tr->hdr.fs, "ext4") || !(tr->hdr.flags & SIM_TRACE_F_CONTENTS) || !tr->init->len)
         return NULL;
     g_autofree char *img = g_build_filename(dir, "layout.img", NULL);
     int fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
+    if (fd < 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: cannot create (%s)", img,
+                    g_strerror(errno));
         return NULL;
+    }
     gboolean ok = ftruncate(fd, (off_t)tr->hdr.image_bytes) == 0;
     for (guint i = 0; ok && i < tr->init->len; i++) {
         const SimTraceOp *op = &g_array_index(tr->init, SimTraceOp, i);
@@ -146,7 +149,11 @@ SimLayout *sim_layout_from_trace(const SimTrace *tr, const char *dir)
         ok = op->data && pwrite(fd, op->data, n, (off_t)(op->rec.sector * SIM_TRACE_SECTOR)) == (ssize_t)n;
     }
     close(fd);
-    SimLayout *l = ok ? sim_layout_ext4_new(img, NULL) : NULL;
+    SimLayout *l = NULL;
+    if (!ok)
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: cannot write the initial image", img);
+    else
+        l = sim_layout_ext4_new(img, error);
     unlink(img);
     return l;
 }

@@ -29,9 +29,10 @@ typedef struct SimLayout SimLayout;
  * block size not 4096, dumpe2fs or debugfs missing or failing). */
 SimLayout  *sim_layout_ext4_new(const char *image, GError **error);
 /* The layout of a trace's initial image (its INIT records, written to a
- * temporary file in `dir`), or NULL: not an ext4 trace with contents, an
- * initial image that is not ext4 (imports), or as above. */
-SimLayout  *sim_layout_from_trace(const SimTrace *tr, const char *dir);
+ * temporary file in `dir`), or NULL: without error when it does not apply
+ * (not an ext4 trace with contents and an initial image), with error when
+ * it failed (the image could not be written, or as above). */
+SimLayout  *sim_layout_from_trace(const SimTrace *tr, const char *dir, GError **error);
 void        sim_layout_free(SimLayout *l);
 
 /* The role of 4 KiB block `block`. */

@@ -1676,7 +1676,14 @@ int sim_cmd_replay(int argc, char **argv)
     }
     Tokens k;
     tokens_build(&k, tr);
-    k.layout = o.image_out ? NULL : sim_layout_from_trace(tr, workdir);   /* ext4: roles for lost_fsync reasons */
+    if (!o.image_out) {       /* ext4: roles for lost_fsync reasons */
+        GError *le = NULL;
+        k.layout = sim_layout_from_trace(tr, workdir, &le);
+        if (le && !quiet)
+            fprintf(stderr, "powercut: replay: %s: lost_fsync reasons name blocks without their role (%s)\n", trace,
+                    le->message);
+        g_clear_error(&le);
+    }
 
     if (o.image_out && !k.contents) {
         sim_cli_usage("replay: --image-out: %s has no contents to build an image from", trace);
