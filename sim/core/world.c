@@ -39,9 +39,12 @@ void sim_world_free(SimWorld *w)
     g_free(w);
 }
 
+/* (time, seq) order. Bitwise & and | rather than && and ||: both halves are
+ * cheap, and the result can feed a select instead of a hard-to-predict
+ * branch (the heap's child choice is a coin toss). */
 static inline gboolean ev_less(const SimEvent *a, const SimEvent *b)
 {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+    return (a->time < b->time) | ((a->time == b->time) & (a->seq < b->seq));
 }
 
 SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, gint64 arg)
@@ -65,24 +68,37 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
     return (SimEventId){ t, ev.seq };
 }
 
-static void heap_pop(SimWorld *w, SimEvent *out)
+/* Pop the minimum into *out. Bottom-up (Floyd): the hole left at the root
+ * goes down to a leaf along the smaller child, one comparison per level and
+ * no test against the element being re-placed, then the last element rises
+ * from there; it came from the bottom, so it rarely rises far. */
+static inline void heap_pop(SimWorld *w, SimEvent *out)
 {
-    *out = w->heap[0];
-    SimEvent last = w->heap[--w->n];
-    gsize i = 0, n = w->n;
-    for (;;) {                           /* sift down */
-        gsize c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && ev_less(&w->heap[c + 1], &w->heap[c]))
-            c++;
-        if (!ev_less(&w->heap[c], &last))
-            break;
-        w->heap[i] = w->heap[c];
+    SimEvent *h = w->heap;
+    *out = h[0];
+    gsize n = --w->n;                    /* h[n] is the element to re-place */
+    if (n == 0)
+        return;
+    gsize i = 0, c = 1;
+    while (c + 1 < n) {                  /* both children below h[n] */
+        c += ev_less(&h[c + 1], &h[c]);
+        h[i] = h[c];
+        i = c;
+        c = 2 * i + 1;
+    }
+    if (c < n) {                         /* one child */
+        h[i] = h[c];
         i = c;
     }
-    if (n)
-        w->heap[i] = last;
+    SimEvent last = h[n];
+    while (i > 0) {                      /* sift up */
+        gsize p = (i - 1) / 2;
+        if (!ev_less(&last, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = last;
 }
 
 gboolean sim_event_pending(const SimWorld *w, SimEventId id)
