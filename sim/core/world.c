@@ -18,7 +18,11 @@ SimWorld *sim_world_new(guint64 seed, guint64 run)
     w->seed = seed;
     w->run = run;
     w->cap = 1024;
-    w->heap = g_new(SimEvent, w->cap);
+    w->heap = g_new(SimEventKey, w->cap);
+    w->body = g_new(SimEventBody, w->cap);
+    w->free_slots = g_new(guint32, w->cap);
+    for (gsize i = 0; i < w->cap; i++)
+        w->free_slots[i] = (guint32)i;
     w->next_seq = 1;
     return w;
 }
@@ -28,6 +32,8 @@ void sim_world_free(SimWorld *w)
     if (!w)
         return;
     g_free(w->heap);
+    g_free(w->body);
+    g_free(w->free_slots);
     if (w->cancel_set)
         g_hash_table_destroy(w->cancel_set);
     for (guint i = 0; i < w->n_rngs; i++) {
@@ -39,22 +45,40 @@ void sim_world_free(SimWorld *w)
     g_free(w);
 }
 
-/* (time, seq) order. Bitwise & and | rather than && and ||: both halves are
- * cheap, and the result can feed a select instead of a hard-to-predict
+/* (time, seq) order. Times are never negative (t >= now >= 0), so the pair
+ * compares as one unsigned 128-bit number: a compare and a subtract with
+ * borrow, and a result that feeds a select rather than a hard-to-predict
  * branch (the heap's child choice is a coin toss). */
-static inline gboolean ev_less(const SimEvent *a, const SimEvent *b)
+static inline gboolean ev_less(const SimEventKey *a, const SimEventKey *b)
 {
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 ka = (unsigned __int128)(guint64)a->time << 64 | a->seq;
+    unsigned __int128 kb = (unsigned __int128)(guint64)b->time << 64 | b->seq;
+    return ka < kb;
+#else
     return (a->time < b->time) | ((a->time == b->time) & (a->seq < b->seq));
+#endif
+}
+
+static void grow(SimWorld *w)
+{
+    gsize old = w->cap;
+    g_assert(old < G_MAXUINT32);         /* slots are 32-bit */
+    w->cap = MIN(2 * old, (gsize)G_MAXUINT32);
+    w->heap = g_renew(SimEventKey, w->heap, w->cap);
+    w->body = g_renew(SimEventBody, w->body, w->cap);
+    w->free_slots = g_renew(guint32, w->free_slots, w->cap);
+    for (gsize i = old; i < w->cap; i++) /* full when grown: the new slots are the free ones */
+        w->free_slots[i] = (guint32)i;
 }
 
 SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, gint64 arg)
 {
     g_assert(t >= w->now);
-    if (w->n == w->cap) {
-        w->cap *= 2;
-        w->heap = g_renew(SimEvent, w->heap, w->cap);
-    }
-    SimEvent ev = { t, w->next_seq++, fn, obj, arg };
+    if (w->n == w->cap)
+        grow(w);
+    SimEventKey ev = { t, w->next_seq++, w->free_slots[w->n] };
+    w->body[ev.slot] = (SimEventBody){ fn, obj, arg };
     gsize i = w->n++;
     while (i > 0) {                      /* sift up */
         gsize p = (i - 1) / 2;
@@ -72,11 +96,12 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
  * goes down to a leaf along the smaller child, one comparison per level and
  * no test against the element being re-placed, then the last element rises
  * from there; it came from the bottom, so it rarely rises far. */
-static inline void heap_pop(SimWorld *w, SimEvent *out)
+static inline void heap_pop(SimWorld *w, SimEventKey *out)
 {
-    SimEvent *h = w->heap;
+    SimEventKey *h = w->heap;
     *out = h[0];
     gsize n = --w->n;                    /* h[n] is the element to re-place */
+    w->free_slots[n] = out->slot;        /* the caller reads the body first */
     if (n == 0)
         return;
     gsize i = 0, c = 1;
@@ -90,7 +115,7 @@ static inline void heap_pop(SimWorld *w, SimEvent *out)
         h[i] = h[c];
         i = c;
     }
-    SimEvent last = h[n];
+    SimEventKey last = h[n];
     while (i > 0) {                      /* sift up */
         gsize p = (i - 1) / 2;
         if (!ev_less(&last, &h[p]))
@@ -137,7 +162,7 @@ void sim_world_run(SimWorld *w, SimTime until)
     while (w->n && !w->stopping) {
         if (w->heap[0].time > until)
             break;
-        SimEvent ev;
+        SimEventKey ev;
         heap_pop(w, &ev);
         g_assert(ev.time >= w->now);     /* time never goes back */
         if (w->cancel_set && g_hash_table_size(w->cancel_set) &&
@@ -145,7 +170,8 @@ void sim_world_run(SimWorld *w, SimTime until)
             continue;                    /* counted when cancelled */
         w->now = ev.time;
         w->dispatched++;
-        ev.fn(w, ev.obj, ev.arg);
+        SimEventBody b = w->body[ev.slot];  /* before the handler reuses the slot */
+        b.fn(w, b.obj, b.arg);
     }
     if (!w->stopping && until != SIM_TIME_MAX && until > w->now)
         w->now = until;
