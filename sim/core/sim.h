@@ -1,6 +1,6 @@
 /* sim/core/sim.h - the event engine: simulated time, the event heap, RNG streams.
  *
- * Time is an int64 count of nanoseconds (SimTime). Events are kept in a binary
+ * Time is an int64 count of nanoseconds (SimTime). Events are kept in a 4-ary
  * heap keyed by (time, seq); seq comes from a per-world counter, so events at
  * the same instant run in the order they were scheduled. Keys live inline in
  * the heap array and the rest of each event in a slot array; both grow
@@ -61,7 +61,7 @@ typedef struct {
 struct SimWorld {
     SimTime   now;
     guint64   seed, run;
-    SimEventKey  *heap;       /* n keys, a binary heap on (time, seq) */
+    SimEventKey  *heap;       /* n keys, a 4-ary heap on (time, seq) */
     SimEventBody *body;       /* cap slots */
     guint32      *free_slots; /* [n, cap): slots not in use */
     gsize     n, cap;

@@ -60,6 +60,10 @@ static inline gboolean ev_less(const SimEventKey *a, const SimEventKey *b)
 #endif
 }
 
+/* A 4-ary heap: half the levels of a binary one, and a node's children are
+ * adjacent in memory. heap_pop's loop is written for 4. */
+#define ARITY 4
+
 static void grow(SimWorld *w)
 {
     gsize old = w->cap;
@@ -81,7 +85,7 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
     w->body[ev.slot] = (SimEventBody){ fn, obj, arg };
     gsize i = w->n++;
     while (i > 0) {                      /* sift up */
-        gsize p = (i - 1) / 2;
+        gsize p = (i - 1) / ARITY;
         if (!ev_less(&ev, &w->heap[p]))
             break;
         w->heap[i] = w->heap[p];
@@ -92,10 +96,22 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
     return (SimEventId){ t, ev.seq };
 }
 
+/* The pop's descent works on byte offsets into the heap rather than on
+ * indices: the children of the key at offset o start at ARITY * o + K, and
+ * no index is multiplied by the key's size on the way. */
+#define K sizeof(SimEventKey)
+#define KEY_AT(h, o) ((SimEventKey *)((char *)(h) + (o)))
+
+/* Offset of the smaller of the keys at offsets a and b, without a branch. */
+static inline gsize min_at(SimEventKey *h, gsize a, gsize b)
+{
+    return a ^ ((a ^ b) & -(gsize)ev_less(KEY_AT(h, b), KEY_AT(h, a)));
+}
+
 /* Pop the minimum into *out. Bottom-up (Floyd): the hole left at the root
- * goes down to a leaf along the smaller child, one comparison per level and
- * no test against the element being re-placed, then the last element rises
- * from there; it came from the bottom, so it rarely rises far. */
+ * goes down to a leaf along the smallest child, with no test against the
+ * element being re-placed, then the last element rises from there; it came
+ * from the bottom, so it rarely rises far. */
 static inline void heap_pop(SimWorld *w, SimEventKey *out)
 {
     SimEventKey *h = w->heap;
@@ -104,20 +120,24 @@ static inline void heap_pop(SimWorld *w, SimEventKey *out)
     w->free_slots[n] = out->slot;        /* the caller reads the body first */
     if (n == 0)
         return;
-    gsize i = 0, c = 1;
-    while (c + 1 < n) {                  /* both children below h[n] */
-        c += ev_less(&h[c + 1], &h[c]);
-        h[i] = h[c];
-        i = c;
-        c = 2 * i + 1;
+    gsize o = 0, c = K, end = n * K;     /* offsets: hole, first child, h[n] */
+    while (c + 3 * K < end) {            /* four children below h[n] */
+        c = min_at(h, min_at(h, c, c + K), min_at(h, c + 2 * K, c + 3 * K));
+        *KEY_AT(h, o) = *KEY_AT(h, c);
+        o = c;
+        c = ARITY * o + K;
     }
-    if (c < n) {                         /* one child */
-        h[i] = h[c];
-        i = c;
+    if (c < end) {                       /* one to three children */
+        gsize m = c;
+        for (gsize k = c + K; k < end; k += K)
+            m = min_at(h, m, k);
+        *KEY_AT(h, o) = *KEY_AT(h, m);
+        o = m;
     }
+    gsize i = o / K;
     SimEventKey last = h[n];
     while (i > 0) {                      /* sift up */
-        gsize p = (i - 1) / 2;
+        gsize p = (i - 1) / ARITY;
         if (!ev_less(&last, &h[p]))
             break;
         h[i] = h[p];
@@ -125,6 +145,8 @@ static inline void heap_pop(SimWorld *w, SimEventKey *out)
     }
     h[i] = last;
 }
+#undef KEY_AT
+#undef K
 
 gboolean sim_event_pending(const SimWorld *w, SimEventId id)
 {
