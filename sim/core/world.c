@@ -49,15 +49,20 @@ void sim_world_free(SimWorld *w)
  * compares as one unsigned 128-bit number: a compare and a subtract with
  * borrow, and a result that feeds a select rather than a hard-to-predict
  * branch (the heap's child choice is a coin toss). */
-static inline gboolean ev_less(const SimEventKey *a, const SimEventKey *b)
+static inline gboolean key_less(SimTime at, guint64 as, SimTime bt, guint64 bs)
 {
 #ifdef __SIZEOF_INT128__
-    unsigned __int128 ka = (unsigned __int128)(guint64)a->time << 64 | a->seq;
-    unsigned __int128 kb = (unsigned __int128)(guint64)b->time << 64 | b->seq;
+    unsigned __int128 ka = (unsigned __int128)(guint64)at << 64 | as;
+    unsigned __int128 kb = (unsigned __int128)(guint64)bt << 64 | bs;
     return ka < kb;
 #else
-    return (a->time < b->time) | ((a->time == b->time) & (a->seq < b->seq));
+    return (at < bt) | ((at == bt) & (as < bs));
 #endif
+}
+
+static inline gboolean ev_less(const SimEventKey *a, const SimEventKey *b)
+{
+    return key_less(a->time, a->seq, b->time, b->seq);
 }
 
 /* A 4-ary heap: half the levels of a binary one, and a node's children are
@@ -101,6 +106,25 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
  * no index is multiplied by the key's size on the way. */
 #define K sizeof(SimEventKey)
 #define KEY_AT(h, o) ((SimEventKey *)((char *)(h) + (o)))
+#define SEL(mask, x, y) ((y) ^ (((guint64)(x) ^ (guint64)(y)) & (mask)))   /* mask ? x : y */
+
+/* The offset of the smallest of the four keys from offset c. The keys are
+ * loaded once and the winners of the first round are selected by value, so
+ * the final compare does not wait for a load from a computed address: the
+ * descent is a chain of dependent steps, one per level. */
+static inline gsize min4_at(SimEventKey *h, gsize c)
+{
+    const SimEventKey *k = KEY_AT(h, c);
+    /* all-ones when the right-hand key of a pair is the smaller; selects
+     * are done with masks, as a compiler may turn ?: into a branch */
+    guint64 m01 = -(guint64)key_less(k[1].time, k[1].seq, k[0].time, k[0].seq);
+    guint64 m23 = -(guint64)key_less(k[3].time, k[3].seq, k[2].time, k[2].seq);
+    guint64 ta = SEL(m01, k[1].time, k[0].time), sa = SEL(m01, k[1].seq, k[0].seq);
+    guint64 tb = SEL(m23, k[3].time, k[2].time), sb = SEL(m23, k[3].seq, k[2].seq);
+    gsize oa = c + (m01 & K), ob = c + 2 * K + (m23 & K);
+    guint64 mab = -(guint64)key_less((SimTime)tb, sb, (SimTime)ta, sa);
+    return SEL(mab, ob, oa);
+}
 
 /* Offset of the smaller of the keys at offsets a and b, without a branch. */
 static inline gsize min_at(SimEventKey *h, gsize a, gsize b)
@@ -122,7 +146,7 @@ static inline void heap_pop(SimWorld *w, SimEventKey *out)
         return;
     gsize o = 0, c = K, end = n * K;     /* offsets: hole, first child, h[n] */
     while (c + 3 * K < end) {            /* four children below h[n] */
-        c = min_at(h, min_at(h, c, c + K), min_at(h, c + 2 * K, c + 3 * K));
+        c = min4_at(h, c);
         *KEY_AT(h, o) = *KEY_AT(h, c);
         o = c;
         c = ARITY * o + K;
@@ -146,6 +170,7 @@ static inline void heap_pop(SimWorld *w, SimEventKey *out)
     h[i] = last;
 }
 #undef KEY_AT
+#undef SEL
 #undef K
 
 gboolean sim_event_pending(const SimWorld *w, SimEventId id)
