@@ -49,6 +49,29 @@ static void model_ev(SimWorld *w, gpointer obj, gint64 arg)
         model_schedule(m, sim_now(w) + g_rand_int_range(m->rand, 0, 3) * 10);
 }
 
+/* run to the end; every event not cancelled ran exactly once, in (time, id) order */
+static void model_finish(Model *m)
+{
+    sim_world_run(m->w, SIM_TIME_MAX);
+    g_assert_true(sim_world_check(m->w));
+    g_assert_cmpuint(sim_world_pending(m->w), ==, 0);
+
+    guint expect = 0;
+    for (guint i = 0; i < m->ref->len; i++) {
+        const RefEv *r = &g_array_index(m->ref, RefEv, i);
+        g_assert_cmpint(r->dispatched, !=, r->cancelled);
+        expect += r->dispatched;
+    }
+    g_assert_cmpuint(m->order->len, ==, expect);
+    for (guint k = 1; k < m->order->len; k++) {
+        const RefEv *a = &g_array_index(m->ref, RefEv, g_array_index(m->order, guint, k - 1));
+        const RefEv *b = &g_array_index(m->ref, RefEv, g_array_index(m->order, guint, k));
+        g_assert_true(a->time < b->time ||
+                      (a->time == b->time && g_array_index(m->order, guint, k - 1) < g_array_index(m->order, guint, k)));
+    }
+    g_assert_cmpuint(m->w->scheduled, ==, m->w->dispatched + m->w->cancelled);
+}
+
 static void test_heap_vs_reference(void)
 {
     for (int round = 0; round < 20; round++) {
@@ -71,30 +94,38 @@ static void test_heap_vs_reference(void)
             }
             g_assert_true(sim_world_check(m.w));
         }
-        sim_world_run(m.w, SIM_TIME_MAX);
-        g_assert_true(sim_world_check(m.w));
-        g_assert_cmpuint(sim_world_pending(m.w), ==, 0);
-
-        /* every event not cancelled ran exactly once, in (time, id) order */
-        guint expect = 0;
-        for (guint i = 0; i < m.ref->len; i++) {
-            const RefEv *r = &g_array_index(m.ref, RefEv, i);
-            g_assert_cmpint(r->dispatched, !=, r->cancelled);
-            expect += r->dispatched;
-        }
-        g_assert_cmpuint(m.order->len, ==, expect);
-        for (guint k = 1; k < m.order->len; k++) {
-            const RefEv *a = &g_array_index(m.ref, RefEv, g_array_index(m.order, guint, k - 1));
-            const RefEv *b = &g_array_index(m.ref, RefEv, g_array_index(m.order, guint, k));
-            g_assert_true(a->time < b->time ||
-                          (a->time == b->time && g_array_index(m.order, guint, k - 1) < g_array_index(m.order, guint, k)));
-        }
-        g_assert_cmpuint(m.w->scheduled, ==, m.w->dispatched + m.w->cancelled);
+        model_finish(&m);
         g_array_free(m.ref, TRUE);
         g_array_free(m.order, TRUE);
         g_rand_free(m.rand);
         sim_world_free(m.w);
     }
+}
+
+/* Many pending events: the heap, the slots and the free list grow past their
+ * first capacity (1024) while events are pending, some cancelled. */
+static void test_heap_grows(void)
+{
+    Model m = { sim_world_new(1, 0), g_array_new(FALSE, FALSE, sizeof(RefEv)),
+                g_array_new(FALSE, FALSE, sizeof(guint)), g_rand_new_with_seed(g_test_rand_int()), 0 };
+    for (int wave = 0; wave < 3; wave++) {
+        for (int i = 0; i < 3000; i++)
+            model_schedule(&m, sim_now(m.w) + g_rand_int_range(m.rand, 0, 64) * 10);
+        for (int i = 0; i < 300; i++) {
+            RefEv *r = &g_array_index(m.ref, RefEv, g_rand_int_range(m.rand, 0, m.ref->len));
+            gboolean live = !r->cancelled && !r->dispatched;
+            g_assert_cmpint(sim_event_cancel(m.w, r->h), ==, live);
+            r->cancelled = r->cancelled || live;
+        }
+        g_assert_true(sim_world_check(m.w));
+        sim_world_run(m.w, sim_now(m.w) + 200);
+        g_assert_true(sim_world_check(m.w));
+    }
+    model_finish(&m);
+    g_array_free(m.ref, TRUE);
+    g_array_free(m.order, TRUE);
+    g_rand_free(m.rand);
+    sim_world_free(m.w);
 }
 
 /* ---- ties, run-until, stop ------------------------------------------------ */
@@ -236,6 +267,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/engine/heap-order-vs-reference", test_heap_vs_reference);
+    g_test_add_func("/engine/heap-grows-with-events-pending", test_heap_grows);
     g_test_add_func("/engine/fifo-on-ties", test_fifo_ties);
     g_test_add_func("/engine/run-until-and-stop", test_run_until);
     g_test_add_func("/rng/same-seed-run-name-same-draws", test_rng_reproducible);

@@ -18,7 +18,11 @@ SimWorld *sim_world_new(guint64 seed, guint64 run)
     w->seed = seed;
     w->run = run;
     w->cap = 1024;
-    w->heap = g_new(SimEvent, w->cap);
+    w->heap = g_new(SimEventKey, w->cap);
+    w->body = g_new(SimEventBody, w->cap);
+    w->free_slots = g_new(guint32, w->cap);
+    for (gsize i = 0; i < w->cap; i++)
+        w->free_slots[i] = (guint32)i;
     w->next_seq = 1;
     return w;
 }
@@ -28,6 +32,8 @@ void sim_world_free(SimWorld *w)
     if (!w)
         return;
     g_free(w->heap);
+    g_free(w->body);
+    g_free(w->free_slots);
     if (w->cancel_set)
         g_hash_table_destroy(w->cancel_set);
     for (guint i = 0; i < w->n_rngs; i++) {
@@ -39,22 +45,52 @@ void sim_world_free(SimWorld *w)
     g_free(w);
 }
 
-static inline gboolean ev_less(const SimEvent *a, const SimEvent *b)
+/* (time, seq) order. Times are never negative (t >= now >= 0), so the pair
+ * compares as one unsigned 128-bit number: a compare and a subtract with
+ * borrow, and a result that feeds a select rather than a hard-to-predict
+ * branch (the heap's child choice is a coin toss). */
+static inline gboolean key_less(SimTime at, guint64 as, SimTime bt, guint64 bs)
 {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 ka = (unsigned __int128)(guint64)at << 64 | as;
+    unsigned __int128 kb = (unsigned __int128)(guint64)bt << 64 | bs;
+    return ka < kb;
+#else
+    return (at < bt) | ((at == bt) & (as < bs));
+#endif
+}
+
+static inline gboolean ev_less(const SimEventKey *a, const SimEventKey *b)
+{
+    return key_less(a->time, a->seq, b->time, b->seq);
+}
+
+/* A 4-ary heap: half the levels of a binary one, and a node's children are
+ * adjacent in memory. heap_pop's loop is written for 4. */
+#define ARITY 4
+
+static void grow(SimWorld *w)
+{
+    gsize old = w->cap;
+    g_assert(old < G_MAXUINT32);         /* slots are 32-bit */
+    w->cap = MIN(2 * old, (gsize)G_MAXUINT32);
+    w->heap = g_renew(SimEventKey, w->heap, w->cap);
+    w->body = g_renew(SimEventBody, w->body, w->cap);
+    w->free_slots = g_renew(guint32, w->free_slots, w->cap);
+    for (gsize i = old; i < w->cap; i++) /* full when grown: the new slots are the free ones */
+        w->free_slots[i] = (guint32)i;
 }
 
 SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, gint64 arg)
 {
     g_assert(t >= w->now);
-    if (w->n == w->cap) {
-        w->cap *= 2;
-        w->heap = g_renew(SimEvent, w->heap, w->cap);
-    }
-    SimEvent ev = { t, w->next_seq++, fn, obj, arg };
+    if (w->n == w->cap)
+        grow(w);
+    SimEventKey ev = { t, w->next_seq++, w->free_slots[w->n] };
+    w->body[ev.slot] = (SimEventBody){ fn, obj, arg };
     gsize i = w->n++;
     while (i > 0) {                      /* sift up */
-        gsize p = (i - 1) / 2;
+        gsize p = (i - 1) / ARITY;
         if (!ev_less(&ev, &w->heap[p]))
             break;
         w->heap[i] = w->heap[p];
@@ -65,25 +101,77 @@ SimEventId sim_schedule_at(SimWorld *w, SimTime t, SimEventFn fn, gpointer obj, 
     return (SimEventId){ t, ev.seq };
 }
 
-static void heap_pop(SimWorld *w, SimEvent *out)
+/* The pop's descent works on byte offsets into the heap rather than on
+ * indices: the children of the key at offset o start at ARITY * o + K, and
+ * no index is multiplied by the key's size on the way. */
+#define K sizeof(SimEventKey)
+#define KEY_AT(h, o) ((SimEventKey *)((char *)(h) + (o)))
+#define SEL(mask, x, y) ((y) ^ (((guint64)(x) ^ (guint64)(y)) & (mask)))   /* mask ? x : y */
+
+/* The offset of the smallest of the four keys from offset c. The keys are
+ * loaded once and the winners of the first round are selected by value, so
+ * the final compare does not wait for a load from a computed address: the
+ * descent is a chain of dependent steps, one per level. */
+static inline gsize min4_at(SimEventKey *h, gsize c)
 {
-    *out = w->heap[0];
-    SimEvent last = w->heap[--w->n];
-    gsize i = 0, n = w->n;
-    for (;;) {                           /* sift down */
-        gsize c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && ev_less(&w->heap[c + 1], &w->heap[c]))
-            c++;
-        if (!ev_less(&w->heap[c], &last))
-            break;
-        w->heap[i] = w->heap[c];
-        i = c;
-    }
-    if (n)
-        w->heap[i] = last;
+    const SimEventKey *k = KEY_AT(h, c);
+    /* all-ones when the right-hand key of a pair is the smaller; selects
+     * are done with masks, as a compiler may turn ?: into a branch */
+    guint64 m01 = -(guint64)key_less(k[1].time, k[1].seq, k[0].time, k[0].seq);
+    guint64 m23 = -(guint64)key_less(k[3].time, k[3].seq, k[2].time, k[2].seq);
+    guint64 ta = SEL(m01, k[1].time, k[0].time), sa = SEL(m01, k[1].seq, k[0].seq);
+    guint64 tb = SEL(m23, k[3].time, k[2].time), sb = SEL(m23, k[3].seq, k[2].seq);
+    gsize oa = c + (m01 & K), ob = c + 2 * K + (m23 & K);
+    guint64 mab = -(guint64)key_less((SimTime)tb, sb, (SimTime)ta, sa);
+    return SEL(mab, ob, oa);
 }
+
+/* Offset of the smaller of the keys at offsets a and b, without a branch. */
+static inline gsize min_at(SimEventKey *h, gsize a, gsize b)
+{
+    return a ^ ((a ^ b) & -(gsize)ev_less(KEY_AT(h, b), KEY_AT(h, a)));
+}
+
+/* Pop the minimum into *out. Bottom-up (Floyd): the hole left at the root
+ * goes down to a leaf along the smallest child, with no test against the
+ * element being re-placed, then the last element rises from there; it came
+ * from the bottom, so it rarely rises far. */
+static inline void heap_pop(SimWorld *w, SimEventKey *out)
+{
+    SimEventKey *h = w->heap;
+    *out = h[0];
+    gsize n = --w->n;                    /* h[n] is the element to re-place */
+    w->free_slots[n] = out->slot;        /* the caller reads the body first */
+    if (n == 0)
+        return;
+    gsize o = 0, c = K, end = n * K;     /* offsets: hole, first child, h[n] */
+    while (c + 3 * K < end) {            /* four children below h[n] */
+        c = min4_at(h, c);
+        *KEY_AT(h, o) = *KEY_AT(h, c);
+        o = c;
+        c = ARITY * o + K;
+    }
+    if (c < end) {                       /* one to three children */
+        gsize m = c;
+        for (gsize k = c + K; k < end; k += K)
+            m = min_at(h, m, k);
+        *KEY_AT(h, o) = *KEY_AT(h, m);
+        o = m;
+    }
+    gsize i = o / K;
+    SimEventKey last = h[n];
+    while (i > 0) {                      /* sift up */
+        gsize p = (i - 1) / ARITY;
+        if (!ev_less(&last, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = last;
+}
+#undef KEY_AT
+#undef SEL
+#undef K
 
 gboolean sim_event_pending(const SimWorld *w, SimEventId id)
 {
@@ -121,7 +209,7 @@ void sim_world_run(SimWorld *w, SimTime until)
     while (w->n && !w->stopping) {
         if (w->heap[0].time > until)
             break;
-        SimEvent ev;
+        SimEventKey ev;
         heap_pop(w, &ev);
         g_assert(ev.time >= w->now);     /* time never goes back */
         if (w->cancel_set && g_hash_table_size(w->cancel_set) &&
@@ -129,7 +217,8 @@ void sim_world_run(SimWorld *w, SimTime until)
             continue;                    /* counted when cancelled */
         w->now = ev.time;
         w->dispatched++;
-        ev.fn(w, ev.obj, ev.arg);
+        SimEventBody b = w->body[ev.slot];  /* before the handler reuses the slot */
+        b.fn(w, b.obj, b.arg);
     }
     if (!w->stopping && until != SIM_TIME_MAX && until > w->now)
         w->now = until;
