@@ -24,6 +24,36 @@ static inline SimResults *test_run(const SimScenario *sc, guint64 seed, guint jo
     return r;
 }
 
+/* The case `name` of results r (the test fails without it). */
+static inline const SimCaseResult *test_case_of(const SimResults *r, const char *name)
+{
+    for (guint i = 0; i < r->cases->len; i++) {
+        const SimCaseResult *c = g_ptr_array_index(r->cases, i);
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    g_error("no case %s in the results of %s", name, r->scenario);
+    return NULL;
+}
+
+/* The case `name` of scenario sc (the test fails without it). */
+static inline const SimCaseSpec *test_spec_of(const SimScenario *sc, const char *name)
+{
+    for (guint i = 0; i < sc->cases->len; i++) {
+        const SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
+        if (strcmp(cs->name, name) == 0)
+            return cs;
+    }
+    g_error("no case %s in %s", name, sc->path);
+    return NULL;
+}
+
+/* Cuts whose file system was damaged: corrupt or unmountable. */
+static inline guint64 test_bad_of(const SimCaseResult *c)
+{
+    return c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE];
+}
+
 /* Results of a scenario file run once with `seed`, found again by key. */
 typedef struct {
     char        *key;

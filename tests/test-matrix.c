@@ -60,28 +60,6 @@ static const Cached *results_of_barriers(void)
     return cached_get(cache, "scenarios/barriers.lua", path, barriers_sets, cli, master_seed);
 }
 
-static const SimCaseResult *case_of(const SimResults *r, const char *name)
-{
-    for (guint i = 0; i < r->cases->len; i++) {
-        const SimCaseResult *c = g_ptr_array_index(r->cases, i);
-        if (strcmp(c->name, name) == 0)
-            return c;
-    }
-    g_error("no case %s in the results of %s", name, r->scenario);
-    return NULL;
-}
-
-static const SimCaseSpec *spec_of(const SimScenario *sc, const char *name)
-{
-    for (guint i = 0; i < sc->cases->len; i++) {
-        const SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
-        if (strcmp(cs->name, name) == 0)
-            return cs;
-    }
-    g_error("no case %s in %s", name, sc->path);
-    return NULL;
-}
-
 /* ---- checks shared by the rows --------------------------------------------- */
 
 static void print_case(const Cached *cc, const SimCaseResult *c)
@@ -116,7 +94,7 @@ static void print_failure(const Cached *cc, const SimCaseResult *c)
             continue;
         shown++;
         SimRunOut out;
-        sim_run_one(cc->sc, spec_of(cc->sc, c->name), master_seed, r, 1000000, TRUE, &out);
+        sim_run_one(cc->sc, test_spec_of(cc->sc, c->name), master_seed, r, 1000000, TRUE, &out);
         for (guint i = 0; i < out.notes->len; i++) {
             const SimTrialNote *n = g_ptr_array_index(out.notes, i);
             g_test_message("  run %u, 1e6 cuts: t=%.6fs %s: %s", r, sim_time_to_s(n->t), sim_outcome_name(n->outcome),
@@ -159,7 +137,7 @@ static void check_bookkeeping(const SimCaseResult *c)
  * time-weighted p_inc (every instant of every run, not a sample) is 0. */
 static void check_safe(const Cached *cc, const char *name)
 {
-    const SimCaseResult *c = case_of(cc->res, name);
+    const SimCaseResult *c = test_case_of(cc->res, name);
     print_case(cc, c);
     check_bookkeeping(c);
     gboolean bad = c->outcomes[SIM_OUT_CONSISTENT] != c->trials || c->p_inc != 0 || c->notes->len > 0;
@@ -201,7 +179,7 @@ static void test_write_through(gconstpointer data)
     check_safe(cc, data);
     /* B1/D5: a device that reports no volatile cache receives zero flush
      * commands and no FUA writes, whatever the file system asks for. */
-    const SimCaseResult *c = case_of(cc->res, data);
+    const SimCaseResult *c = test_case_of(cc->res, data);
     g_assert_cmpuint(c->dev.flushes, ==, 0);
     g_assert_cmpuint(c->dev.fua_writes, ==, 0);
 }
@@ -212,7 +190,7 @@ static void test_write_through(gconstpointer data)
 static void test_write_through_h4(void)
 {
     const Cached *cc = results_of("matrix-write-through.lua");
-    const SimCaseResult *off = case_of(cc->res, "smallfiles"), *on = case_of(cc->res, "smallfiles-barrier-on");
+    const SimCaseResult *off = test_case_of(cc->res, "smallfiles"), *on = test_case_of(cc->res, "smallfiles-barrier-on");
     print_case(cc, off);
     print_case(cc, on);
     check_bookkeeping(off);
@@ -238,7 +216,7 @@ static void test_write_through_h4(void)
 static void test_barrier_off_random(void)
 {
     const Cached *cc = results_of("matrix-barrier-off.lua");
-    const SimCaseResult *c = case_of(cc->res, "random");
+    const SimCaseResult *c = test_case_of(cc->res, "random");
     print_case(cc, c);
     check_bookkeeping(c);
     g_assert_cmpuint(c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE], >, 0); /* J4 */
@@ -251,10 +229,10 @@ static void test_barrier_off_random(void)
 static void test_barrier_off_satf_default(void)
 {
     const Cached *cc = results_of_barriers();
-    const SimCaseResult *c = case_of(cc->res, "barrier-off");
+    const SimCaseResult *c = test_case_of(cc->res, "barrier-off");
     print_case(cc, c);
     check_bookkeeping(c);
-    const SimCaseSpec *cs = spec_of(cc->sc, "barrier-off");
+    const SimCaseSpec *cs = test_spec_of(cc->sc, "barrier-off");
     g_assert_cmpint(cs->dev.policy, ==, SIM_DESTAGE_SATF);
     g_assert_cmpint(cs->dev.cache_mb, >, 0);
     g_assert_false(cs->fs.barrier);
@@ -291,7 +269,7 @@ static void check_note(const SimCaseSpec *cs, guint runs, SimOutcome o, const ch
 
 static void check_case_notes(const Cached *cc, const SimCaseResult *c, NoteTally *tally)
 {
-    const SimCaseSpec *cs = spec_of(cc->sc, c->name);
+    const SimCaseSpec *cs = test_spec_of(cc->sc, c->name);
     for (guint i = 0; i < c->notes->len; i++) {
         const SimTrialNote *n = g_ptr_array_index(c->notes, i);
         check_note(cs, c->runs, n->outcome, n->reason, n->run, n->t, tally);
@@ -357,7 +335,7 @@ static void test_notes(void)
  *     standard errors fails it. */
 static void check_pinc_vs_sampled(const Cached *cc, const char *name)
 {
-    const SimCaseResult *c = case_of(cc->res, name);
+    const SimCaseResult *c = test_case_of(cc->res, name);
     print_case(cc, c);
     check_bookkeeping(c);
     double rate, lo, hi, deff;
@@ -390,7 +368,7 @@ static void check_pinc_vs_sampled(const Cached *cc, const char *name)
  * independent binomials with mean Σ n_r frac_r[k]; same 4σ tolerance as (b). */
 static void check_fractions_vs_counts(const Cached *cc, const char *name)
 {
-    const SimCaseSpec *cs = spec_of(cc->sc, name);
+    const SimCaseSpec *cs = test_spec_of(cc->sc, name);
     double mean[SIM_OUT_N] = { 0 }, var[SIM_OUT_N] = { 0 }, cnt[SIM_OUT_N] = { 0 };
     guint64 trials = 0;
     for (guint r = 0; r < MIN(8u, (guint)cs->run.runs); r++) {
@@ -425,7 +403,7 @@ static void test_pinc_vs_sampled(void)
     const Cached *off = results_of("matrix-barrier-off.lua");
     /* the non-degenerate case: a 1 MiB cache drains often, so the bad state
      * comes and goes and the sampling actually has something to estimate */
-    const SimCaseResult *c = case_of(off->res, "random-cache1m");
+    const SimCaseResult *c = test_case_of(off->res, "random-cache1m");
     g_assert_cmpfloat(c->p_inc, >, 0.0);
     g_assert_cmpfloat(c->p_inc, <, 1.0);
     check_pinc_vs_sampled(off, "random-cache1m");
@@ -445,7 +423,7 @@ static void test_pinc_vs_sampled(void)
  * ones, for the same reasons. */
 static void compare_skip_noskip(const Cached *cc, const char *name, guint run)
 {
-    const SimCaseSpec *cs = spec_of(cc->sc, name);
+    const SimCaseSpec *cs = test_spec_of(cc->sc, name);
     SimRunOut fast, full;
     g_assert_null(g_getenv("POWERCUT_EVAL_NOSKIP"));
     sim_run_one(cc->sc, cs, master_seed, run, MIN_TRIALS, TRUE, &fast);
@@ -603,7 +581,7 @@ static void test_lua_workload(void)
         g_test_message("  %s: ops_per_s %g fsyncs_per_s %g", cs->name, ops, fsyncs);
         g_assert_cmpfloat(ops, >, 0.0);
         g_assert_cmpfloat(fsyncs, >, 0.0);
-        g_assert_cmpfloat(case_of(cc->res, cs->name)->ops_per_s, ==, ops);
+        g_assert_cmpfloat(test_case_of(cc->res, cs->name)->ops_per_s, ==, ops);
         /* the ops were valid (no errors) and ran through the file system */
         SimRunOut out;
         sim_run_one(cc->sc, cs, master_seed, 0, MIN_TRIALS, TRUE, &out);

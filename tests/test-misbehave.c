@@ -468,33 +468,6 @@ static const Cached *results_of_lying_disk(void)
     return cached_get(cache, "scenarios/lying-disk.lua", path, lying_sets, cli, master_seed);
 }
 
-static const SimCaseResult *case_of(const SimResults *r, const char *name)
-{
-    for (guint i = 0; i < r->cases->len; i++) {
-        const SimCaseResult *c = g_ptr_array_index(r->cases, i);
-        if (strcmp(c->name, name) == 0)
-            return c;
-    }
-    g_error("no case %s in the results of %s", name, r->scenario);
-    return NULL;
-}
-
-static const SimCaseSpec *spec_of(const SimScenario *sc, const char *name)
-{
-    for (guint i = 0; i < sc->cases->len; i++) {
-        const SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
-        if (strcmp(cs->name, name) == 0)
-            return cs;
-    }
-    g_error("no case %s in %s", name, sc->path);
-    return NULL;
-}
-
-static guint64 bad_of(const SimCaseResult *c)
-{
-    return c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE];
-}
-
 static void print_case(const Cached *cc, const SimCaseResult *c)
 {
     g_test_message("%s / %s: runs %u trials %" G_GUINT64_FORMAT " consistent %" G_GUINT64_FORMAT
@@ -531,19 +504,19 @@ static void check_bookkeeping(const SimCaseResult *c)
         rl += c->run_lost[r];
     }
     g_assert_cmpuint(rt, ==, c->trials);
-    g_assert_cmpuint(rc, ==, bad_of(c));
+    g_assert_cmpuint(rc, ==, test_bad_of(c));
     g_assert_cmpuint(rl, ==, c->outcomes[SIM_OUT_LOST_FSYNC]);
 }
 
 /* A "yes / yes" cell: nothing but consistent, and the exact p_inc is 0. */
 static void check_safe(const Cached *cc, const char *name)
 {
-    const SimCaseResult *c = case_of(cc->res, name);
+    const SimCaseResult *c = test_case_of(cc->res, name);
     print_case(cc, c);
     check_bookkeeping(c);
     if (c->outcomes[SIM_OUT_CONSISTENT] != c->trials || c->p_inc != 0)
         print_failure(cc, c);
-    g_assert_cmpuint(bad_of(c), ==, 0);
+    g_assert_cmpuint(test_bad_of(c), ==, 0);
     g_assert_cmpuint(c->outcomes[SIM_OUT_STALE_DATA], ==, 0);
     g_assert_cmpuint(c->outcomes[SIM_OUT_LOST_FSYNC], ==, 0);
     g_assert_cmpuint(c->outcomes[SIM_OUT_CONSISTENT], ==, c->trials);
@@ -561,7 +534,7 @@ static void test_lying_reference(void)
 {
     const Cached *cc = results_of("misbehave-lying.lua");
     check_safe(cc, "honest");
-    const SimCaseSpec *cs = spec_of(cc->sc, "honest");
+    const SimCaseSpec *cs = test_spec_of(cc->sc, "honest");
     g_assert_true(cs->fs.barrier);
     g_assert_cmpint(cs->dev.flush, ==, SIM_HDD_FLUSH_HONEST);
 }
@@ -573,8 +546,8 @@ static void test_lying_reference(void)
 static void test_lying_case(gconstpointer data)
 {
     const Cached *cc = results_of("misbehave-lying.lua");
-    const SimCaseResult *c = case_of(cc->res, data), *honest = case_of(cc->res, "honest");
-    const SimCaseSpec *cs = spec_of(cc->sc, data);
+    const SimCaseResult *c = test_case_of(cc->res, data), *honest = test_case_of(cc->res, "honest");
+    const SimCaseSpec *cs = test_spec_of(cc->sc, data);
     print_case(cc, c);
     check_bookkeeping(c);
     g_assert_true(cs->fs.barrier);
@@ -593,22 +566,22 @@ static void test_lying_case(gconstpointer data)
 static void test_lying_corrupts(void)
 {
     const Cached *cc = results_of("misbehave-lying.lua");
-    const SimCaseResult *c = case_of(cc->res, "lying");
+    const SimCaseResult *c = test_case_of(cc->res, "lying");
     print_case(cc, c);
-    g_assert_cmpuint(bad_of(c), >, 0);                            /* J1 fails */
+    g_assert_cmpuint(test_bad_of(c), >, 0);                            /* J1 fails */
     g_assert_cmpuint(c->outcomes[SIM_OUT_LOST_FSYNC], >, 0);      /* J2 / E4 fail */
     g_assert_cmpfloat(c->p_inc, >, 0.0);
     guint64 bad = 0, lost = 0;
     for (guint i = 0; i < G_N_ELEMENTS(lying_cases); i++) {
-        const SimCaseResult *x = case_of(cc->res, lying_cases[i]);
-        bad += bad_of(x);
+        const SimCaseResult *x = test_case_of(cc->res, lying_cases[i]);
+        bad += test_bad_of(x);
         lost += x->outcomes[SIM_OUT_LOST_FSYNC];
     }
     g_test_message("all lying cases: corrupt %" G_GUINT64_FORMAT ", lost_fsync %" G_GUINT64_FORMAT, bad, lost);
     g_assert_cmpuint(bad, >, 0);
     g_assert_cmpuint(lost, >, 0);
     /* the VM disk with cache=unsafe (H7): barriers cannot save it either */
-    const SimCaseResult *vm = case_of(cc->res, "vm-unsafe");
+    const SimCaseResult *vm = test_case_of(cc->res, "vm-unsafe");
     g_assert_cmpuint(vm->outcomes[SIM_OUT_LOST_FSYNC], >, 0);
 }
 
@@ -620,8 +593,8 @@ static void test_lying_corrupts(void)
 static void test_write_through_case(gconstpointer data)
 {
     const Cached *cc = results_of("misbehave-write-through.lua");
-    const SimCaseResult *c = case_of(cc->res, data);
-    const SimCaseSpec *cs = spec_of(cc->sc, data);
+    const SimCaseResult *c = test_case_of(cc->res, data);
+    const SimCaseSpec *cs = test_spec_of(cc->sc, data);
     print_case(cc, c);
     check_bookkeeping(c);
     g_assert_true(cs->fs.barrier);
@@ -637,7 +610,7 @@ static void test_write_through_case(gconstpointer data)
 static void test_write_through_corrupts(void)
 {
     const Cached *cc = results_of("misbehave-write-through.lua");
-    guint64 bad = bad_of(case_of(cc->res, "wt")) + bad_of(case_of(cc->res, "wt-random"));
+    guint64 bad = test_bad_of(test_case_of(cc->res, "wt")) + test_bad_of(test_case_of(cc->res, "wt-random"));
     g_test_message("wt + wt-random: corrupt %" G_GUINT64_FORMAT, bad);
     g_assert_cmpuint(bad, >, 0);
 }
@@ -651,8 +624,8 @@ static void test_write_through_b4(gconstpointer data)
     const char *wt = data;
     g_autofree char *off = g_strconcat("off", wt + 2, NULL);       /* "wt-random" -> "off-random" */
     const Cached *cc = results_of("misbehave-write-through.lua");
-    const SimCaseResult *a = case_of(cc->res, wt), *b = case_of(cc->res, off);
-    const SimCaseSpec *sb = spec_of(cc->sc, off);
+    const SimCaseResult *a = test_case_of(cc->res, wt), *b = test_case_of(cc->res, off);
+    const SimCaseSpec *sb = test_spec_of(cc->sc, off);
     print_case(cc, a);
     print_case(cc, b);
     g_assert_false(sb->fs.barrier);
@@ -679,8 +652,8 @@ static void test_nofua_case(gconstpointer data)
 {
     const Cached *cc = results_of("misbehave-nofua.lua");
     check_safe(cc, data);
-    const SimCaseResult *c = case_of(cc->res, data);
-    const SimCaseSpec *cs = spec_of(cc->sc, data);
+    const SimCaseResult *c = test_case_of(cc->res, data);
+    const SimCaseSpec *cs = test_spec_of(cc->sc, data);
     g_assert_true(cs->fs.barrier);
     g_assert_false(cs->dev.fua);
     g_assert_cmpint(cs->dev.flush, ==, SIM_HDD_FLUSH_HONEST);
@@ -694,7 +667,7 @@ static void test_nofua_case(gconstpointer data)
 static void test_nofua_flush_count(void)
 {
     const Cached *cc = results_of("misbehave-nofua.lua");
-    const SimCaseResult *no = case_of(cc->res, "nofua"), *yes = case_of(cc->res, "fua");
+    const SimCaseResult *no = test_case_of(cc->res, "nofua"), *yes = test_case_of(cc->res, "fua");
     print_case(cc, no);
     print_case(cc, yes);
     check_safe(cc, "fua");
@@ -804,9 +777,9 @@ static void test_presets_resolve(void)
         -1, NULL));
     g_autoptr(SimScenario) sc = sim_scenario_load(path, NULL, 1, &e);
     g_assert_no_error(e);
-    const SimHddCfg *sata = &spec_of(sc, "sata")->dev, *s10 = &spec_of(sc, "sas10")->dev,
-                    *s15 = &spec_of(sc, "sas15")->dev, *lying = &spec_of(sc, "lying")->dev,
-                    *vm = &spec_of(sc, "vm")->dev, *lwt = &spec_of(sc, "lying-wt")->dev;
+    const SimHddCfg *sata = &test_spec_of(sc, "sata")->dev, *s10 = &test_spec_of(sc, "sas10")->dev,
+                    *s15 = &test_spec_of(sc, "sas15")->dev, *lying = &test_spec_of(sc, "lying")->dev,
+                    *vm = &test_spec_of(sc, "vm")->dev, *lwt = &test_spec_of(sc, "lying-wt")->dev;
     g_assert_cmpfloat(s10->seek_avg_ms, <, sata->seek_avg_ms);
     g_assert_cmpfloat(s15->seek_avg_ms, <, s10->seek_avg_ms);
     g_assert_cmpfloat(s10->iface_mb_s, >, sata->iface_mb_s);
@@ -838,14 +811,14 @@ static void test_lying_disk_scenario(void)
     g_assert_cmpuint(cc->res->cases->len, ==, 2);
     for (guint i = 0; i < cc->sc->cases->len; i++)
         g_assert_true(((SimCaseSpec *)g_ptr_array_index(cc->sc->cases, i))->fs.barrier);
-    g_assert_cmpint(spec_of(cc->sc, "honest")->dev.flush, ==, SIM_HDD_FLUSH_HONEST);
-    g_assert_cmpint(spec_of(cc->sc, "lying")->dev.flush, ==, SIM_HDD_FLUSH_IGNORE);
+    g_assert_cmpint(test_spec_of(cc->sc, "honest")->dev.flush, ==, SIM_HDD_FLUSH_HONEST);
+    g_assert_cmpint(test_spec_of(cc->sc, "lying")->dev.flush, ==, SIM_HDD_FLUSH_IGNORE);
     check_safe(cc, "honest");
-    const SimCaseResult *lying = case_of(cc->res, "lying");
+    const SimCaseResult *lying = test_case_of(cc->res, "lying");
     print_case(cc, lying);
     check_bookkeeping(lying);
     g_assert_cmpuint(lying->outcomes[SIM_OUT_LOST_FSYNC], >, 0);
-    g_assert_cmpuint(bad_of(lying), >, 0);
+    g_assert_cmpuint(test_bad_of(lying), >, 0);
     g_assert_nonnull(cc->sc->description);
     g_assert_nonnull(strstr(cc->sc->description, "fsync"));
 
@@ -858,7 +831,7 @@ static void test_lying_disk_scenario(void)
         g_test_message("failure: %s", (char *)fails->pdata[i]);
     g_assert_cmpuint(fails->len, ==, 0);
 
-    SimCaseResult *honest = (SimCaseResult *)case_of(cc->res, "honest");
+    SimCaseResult *honest = (SimCaseResult *)test_case_of(cc->res, "honest");
     honest->outcomes[SIM_OUT_LOST_FSYNC]++;
     honest->outcomes[SIM_OUT_CONSISTENT]--;
     g_assert_true(sim_scenario_check_expect(cc->sc, cc->res, fails, &e));

@@ -899,19 +899,6 @@ static const Cached *results_of(const char *file)
     return cached_get(cache, file, path, NULL, cli, master_seed);
 }
 
-static const SimCaseResult *case_of(const SimResults *r, const char *name)
-{
-    for (guint i = 0; i < r->cases->len; i++) {
-        const SimCaseResult *c = g_ptr_array_index(r->cases, i);
-        if (strcmp(c->name, name) == 0)
-            return c;
-    }
-    g_error("no case %s", name);
-    return NULL;
-}
-
-static guint64 bad_of(const SimCaseResult *c) { return c->outcomes[SIM_OUT_CORRUPT] + c->outcomes[SIM_OUT_UNMOUNTABLE]; }
-
 static void print_case(const SimCaseResult *c)
 {
     g_test_message("%s: trials %" G_GUINT64_FORMAT " consistent %" G_GUINT64_FORMAT " lost_fsync %" G_GUINT64_FORMAT
@@ -939,11 +926,11 @@ static void check_counts(const SimCaseResult *c)
 /* Outcome matrix rows 1, 2, 4 on SSDs: exactly zero bad outcomes and p_inc 0. */
 static void test_safe_case(gconstpointer data)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, data);
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, data);
     print_case(c);
     check_counts(c);
     g_assert_cmpuint(c->outcomes[SIM_OUT_CONSISTENT], ==, c->trials);
-    g_assert_cmpuint(bad_of(c), ==, 0);
+    g_assert_cmpuint(test_bad_of(c), ==, 0);
     g_assert_cmpuint(c->outcomes[SIM_OUT_LOST_FSYNC], ==, 0);
     g_assert_cmpfloat(c->p_inc, ==, 0.0);
 }
@@ -951,7 +938,7 @@ static void test_safe_case(gconstpointer data)
 /* D3: the lying SSD loses fsyncs with barriers on (the drive got flushes). */
 static void test_lying_e2e(void)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, "lying-barrier-on");
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, "lying-barrier-on");
     print_case(c);
     check_counts(c);
     g_assert_cmpuint(c->dev.flushes, >, 0);
@@ -962,7 +949,7 @@ static void test_lying_e2e(void)
  * drive, fsyncs are lost. */
 static void test_write_through_e2e(void)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, "write-through-barrier-on");
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, "write-through-barrier-on");
     print_case(c);
     check_counts(c);
     g_assert_cmpuint(c->dev.flushes, ==, 0);
@@ -973,18 +960,18 @@ static void test_write_through_e2e(void)
 /* D5/B1 end to end: PLP reporting no cache, barriers on: zero flushes. */
 static void test_plp_nocache_e2e(void)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, "plp-nocache-barrier-on");
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, "plp-nocache-barrier-on");
     g_assert_cmpuint(c->dev.flushes, ==, 0);
     g_assert_cmpuint(c->dev.fua_writes, ==, 0);
-    const SimCaseResult *k = case_of(results_of("ssd-rows.lua")->res, "plp-cache-barrier-on");
+    const SimCaseResult *k = test_case_of(results_of("ssd-rows.lua")->res, "plp-cache-barrier-on");
     g_assert_cmpuint(k->dev.flushes, >, 0);
 }
 
 /* B2 end to end: no FUA, barriers on: FUA emulated by flushes, still safe. */
 static void test_nofua_e2e(void)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, "nofua-barrier-on");
-    const SimCaseResult *h = case_of(results_of("ssd-rows.lua")->res, "honest-barrier-on");
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, "nofua-barrier-on");
+    const SimCaseResult *h = test_case_of(results_of("ssd-rows.lua")->res, "honest-barrier-on");
     g_assert_cmpuint(c->dev.fua_writes, ==, 0);
     g_assert_cmpuint(h->dev.fua_writes, >, 0);
     g_assert_cmpuint(c->dev.flushes, >, h->dev.flushes * c->dev.writes / MAX(h->dev.writes, 1));
@@ -998,11 +985,11 @@ static void test_barrier_off_e2e(void)
 {
     const char *names[] = { "consumer-barrier-off", "lying-barrier-on", "flying-barrier-on" };
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-        const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, names[i]);
+        const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, names[i]);
         print_case(c);
         check_counts(c);
         if (i == 0)
-            g_assert_cmpuint(c->outcomes[SIM_OUT_LOST_FSYNC] + bad_of(c), >, 0);
+            g_assert_cmpuint(c->outcomes[SIM_OUT_LOST_FSYNC] + test_bad_of(c), >, 0);
         double rate, lo, hi;
         sim_stats_rate_ci(c->run_corrupt, c->run_trials, c->runs, &rate, &lo, &hi);
         g_test_message("%s: sampled %.4f [%.4f, %.4f], p_inc %.4f", names[i], rate, lo, hi, c->p_inc);
@@ -1043,7 +1030,7 @@ static void test_list_params(void)
  * mattering to this workload: see README.) */
 static void test_fault_e2e(gconstpointer data)
 {
-    const SimCaseResult *c = case_of(results_of("ssd-rows.lua")->res, data);
+    const SimCaseResult *c = test_case_of(results_of("ssd-rows.lua")->res, data);
     print_case(c);
     check_counts(c);
     g_assert_cmpuint(c->outcomes[SIM_OUT_CONSISTENT], <, c->trials);
