@@ -36,13 +36,6 @@ void sim_run_out_clear(SimRunOut *o)
     memset(o, 0, sizeof *o);
 }
 
-static void note_free(gpointer p)
-{
-    SimTrialNote *n = p;
-    g_free(n->reason);
-    g_free(n);
-}
-
 static SimTrialNote *note_new(guint run, guint64 trial, SimTime t, SimOutcome o, const char *why)
 {
     SimTrialNote *n = g_new0(SimTrialNote, 1);
@@ -136,9 +129,9 @@ static void run_one(const SimScenario *sc, const SimCaseSpec *cs, guint64 seed, 
                     gboolean evaluate, gboolean keep_trials, guint states_max, SimRunOut *out)
 {
     memset(out, 0, sizeof *out);
-    out->notes = g_ptr_array_new_with_free_func(note_free);
+    out->notes = g_ptr_array_new_with_free_func(sim_trial_note_free);
     if (keep_trials)
-        out->all = g_ptr_array_new_with_free_func(note_free);
+        out->all = g_ptr_array_new_with_free_func(sim_trial_note_free);
     SimWorld *w = sim_world_new(seed, run);
     /* the device model (sim/dev/device.h); ->media is the durable image to judge */
     SimBlkDev *hdd = sim_device_build(w, cs->dev_model, &cs->dev, &cs->raid, &cs->ssd);

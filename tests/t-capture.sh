@@ -56,6 +56,13 @@ run $PC replay
 check "replay without TRACE: exit 2" sh -c "[ $rc = 2 ] && grep -q 'missing TRACE' '$T/err'"
 run $PC replay "$T/short.trace" --check-timeout 5
 check "replay --check-timeout without --check: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'only with --check' '$T/err'"
+mkfifo "$T/fifo"
+run $PC replay "$T/short.trace" --crash-states exhaustive --witness-out "$T/fifo"
+check "replay --witness-out onto a FIFO: exit 2 before any work, and the FIFO is still there" \
+    sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'not a regular file' '$T/err' && [ -p '$T/fifo' ]"
+run $PC replay "$T/short.trace" --crash-states exhaustive --witness-out "$T/no/such/dir/w.img"
+check "replay --witness-out in a missing folder: exit 2 before any work, one line" \
+    sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'cannot write in' '$T/err'"
 run $PC replay "$T/short.trace" --max-pending 4
 check "replay --max-pending without --crash-states exhaustive: exit 2, one line" sh -c "[ $rc = 2 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'only with --crash-states exhaustive' '$T/err'"
 run $PC replay "$T/short.trace" --crash-states sometimes

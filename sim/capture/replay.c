@@ -1227,7 +1227,7 @@ static SimCrashStatesSummary *states_summary(Judge *j, const ReplayOpts *o, GErr
             state_apply(&wk, b->pend, j->states[wb].witness_mask, &e) && fsync(wk.fd) != 0)
             g_set_error(&e, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s: cannot write (%s)", o->witness_out,
                         g_strerror(errno));
-        worker_close(&wk, e == NULL);
+        worker_close(&wk, TRUE);         /* never remove the user's path */
         if (e)
             g_propagate_error(error, e);
     }
@@ -1332,7 +1332,7 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
         SimCaseData *d = sim_case_data_new();
         SimRunSummary rs = { .run = 0, .trials = trials, .sim_seconds = sim_time_to_s(t_end),
                              .ops = s.writes, .bytes = s.bytes, .fsyncs = s.flushes };
-        rs.notes = g_ptr_array_new();
+        rs.notes = g_ptr_array_new_with_free_func(sim_trial_note_free);
         for (guint64 i = 0; tcsv && i < trials; i++) {
             char ts[32];
             sim_csv_quote(tcsv, cs->name);
@@ -1551,6 +1551,18 @@ int sim_cmd_replay(int argc, char **argv)
         sim_cli_usage("replay: %s: only with --crash-states exhaustive", exh_opt);
         goto out;
     }
+    if (o.witness_out) {         /* before any work: a plain file in a folder we can write */
+        struct stat st;
+        g_autofree char *dir = g_path_get_dirname(o.witness_out);
+        if (stat(o.witness_out, &st) == 0 && !S_ISREG(st.st_mode)) {
+            sim_cli_usage("--witness-out: %s exists and is not a regular file (it would be overwritten)", o.witness_out);
+            goto out;
+        }
+        if (access(dir, W_OK) != 0) {
+            sim_cli_usage("--witness-out: %s: cannot write in %s (%s)", o.witness_out, dir, g_strerror(errno));
+            goto out;
+        }
+    }
     if (o.exhaustive && (o.every_change || o.image_out)) {
         sim_cli_usage("replay: --crash-states exhaustive excludes %s", o.every_change ? "--every-change" : "--image-out");
         goto out;
@@ -1562,7 +1574,10 @@ int sim_cmd_replay(int argc, char **argv)
     {   /* the checkers live in sbin */
         const char *path = g_getenv("PATH");
         if (!path || !strstr(path, "sbin"))
-            g_setenv("PATH", path ? g_strconcat(path, ":/usr/sbin:/sbin", NULL) : "/usr/bin:/bin:/usr/sbin:/sbin", TRUE);
+        {
+            g_autofree char *p = path ? g_strconcat(path, ":/usr/sbin:/sbin", NULL) : g_strdup("/usr/bin:/bin:/usr/sbin:/sbin");
+            g_setenv("PATH", p, TRUE);
+        }
     }
     if (scenario && preset) {
         sim_cli_usage("replay: --scenario and --preset exclude each other");

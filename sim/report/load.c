@@ -300,13 +300,6 @@ static void read_runs(Rd *rd, JsonArray *a, const char *where, GArray *runs)
     }
 }
 
-static void note_free(gpointer p)
-{
-    SimTrialNote *n = p;
-    g_free(n->reason);
-    g_free(n);
-}
-
 static gboolean read_shard(Shard *sh, const char *file, GError **error)
 {
     sh->file = g_strdup(file);
@@ -364,7 +357,7 @@ static void shard_case_clear(ShardCase *c)
     for (guint i = 0; c->runs && i < c->runs->len; i++) {
         GPtrArray *n = g_array_index(c->runs, SimRunSummary, i).notes;
         if (n) {
-            g_ptr_array_set_free_func(n, note_free);
+            g_ptr_array_set_free_func(n, sim_trial_note_free);
             g_ptr_array_unref(n);
         }
     }
@@ -546,7 +539,7 @@ SimResults *sim_results_merge(const char *const *files, guint n, GError **error)
             SimCaseData *d = sim_case_data_new();
             for (guint r = 0; r < all->len; r++) {
                 SimRunSummary s = g_array_index(all, SimRunSummary, r);
-                GPtrArray *notes = g_ptr_array_new_with_free_func(note_free);
+                GPtrArray *notes = g_ptr_array_new_with_free_func(sim_trial_note_free);
                 for (guint j = 0; j < s.notes->len; j++) {   /* deep copies: the shards keep theirs */
                     SimTrialNote *o = g_ptr_array_index(s.notes, j), *x = g_new0(SimTrialNote, 1);
                     *x = *o;

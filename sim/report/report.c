@@ -27,7 +27,7 @@ static void param_clear(gpointer p)
     g_free(v->value);
 }
 
-static void note_free(gpointer p)
+void sim_trial_note_free(gpointer p)
 {
     SimTrialNote *n = p;
     g_free(n->reason);
@@ -45,7 +45,7 @@ SimCaseResult *sim_case_result_new(const char *name, guint runs)
     c->run_corrupt = g_new0(guint64, runs);
     c->run_lost = g_new0(guint64, runs);
     c->run_pinc = g_new0(double, runs);
-    c->notes = g_ptr_array_new_with_free_func(note_free);
+    c->notes = g_ptr_array_new_with_free_func(sim_trial_note_free);
     return c;
 }
 

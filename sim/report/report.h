@@ -15,6 +15,8 @@ typedef struct { char *key; char *value; SimParamValueKind kind; } SimParamValue
 
 /* A non-consistent trial, with the one-line reason. */
 typedef struct { guint run; guint64 trial; SimTime t; SimOutcome outcome; char *reason; } SimTrialNote;
+/* Frees a SimTrialNote and its reason (a GPtrArray free function). */
+void sim_trial_note_free(gpointer note);
 
 /* Latency histogram: one bin per latency rounded to 3 significant digits
  * (in ns; exact below 1 us), so relative error <= 0.5%. Histograms merge
