@@ -84,6 +84,7 @@ typedef struct {
     const char *fs;          /* "ext4", "xfs", "btrfs": the file system fsck judges */
     const char *checker;     /* its checker's name for the JSON, or "flush-rule" */
     SimLayout  *layout;      /* ext4: the role of each block (layout.c), for lost_fsync reasons; nullable */
+    GHashTable *versions;    /* block -> GArray of its tokens, in trace order */
 } Tokens;
 
 static gboolean is_fs(const Tokens *k, const char *fs) { return k->fsck && !strcmp(k->fs, fs); }
@@ -110,6 +111,7 @@ static void tokens_build(Tokens *k, const SimTrace *tr)
     g_array_set_size(k->toks, 1);
     k->wtok0 = g_array_new(FALSE, FALSE, sizeof(guint32));
     k->wblock0 = g_array_new(FALSE, FALSE, sizeof(guint64));
+    k->versions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
     GHashTable *last = g_hash_table_new(g_direct_hash, g_direct_equal);   /* block -> latest token */
     guint32 nw = 0;
     for (guint i = 0; i < tr->ops->len; i++) {
@@ -127,7 +129,14 @@ static void tokens_build(Tokens *k, const SimTrace *tr)
             ti.data = op->data ? op->data + (lo - s0) * SIM_TRACE_SECTOR : NULL;
             ti.base = GPOINTER_TO_UINT(g_hash_table_lookup(last, GSIZE_TO_POINTER((gsize)b)));
             g_array_append_val(k->toks, ti);
-            g_hash_table_insert(last, GSIZE_TO_POINTER((gsize)b), GUINT_TO_POINTER(k->toks->len - 1));
+            SimToken tok = k->toks->len - 1;
+            g_hash_table_insert(last, GSIZE_TO_POINTER((gsize)b), GUINT_TO_POINTER(tok));
+            GArray *v = g_hash_table_lookup(k->versions, GSIZE_TO_POINTER((gsize)b));
+            if (!v) {
+                v = g_array_new(FALSE, FALSE, sizeof(SimToken));
+                g_hash_table_insert(k->versions, GSIZE_TO_POINTER((gsize)b), v);
+            }
+            g_array_append_val(v, tok);
         }
         nw++;
     }
@@ -137,6 +146,7 @@ static void tokens_build(Tokens *k, const SimTrace *tr)
 static void tokens_clear(Tokens *k)
 {
     g_hash_table_destroy(k->init);
+    g_hash_table_destroy(k->versions);
     g_array_free(k->toks, TRUE);
     g_array_free(k->wtok0, TRUE);
     g_array_free(k->wblock0, TRUE);
@@ -512,6 +522,8 @@ static gint8 app_check(Worker *wk, GError **error)
     return ran && WIFEXITED(cst) && WEXITSTATUS(cst) == 0;
 }
 
+static char *lost_reason(Worker *wk, int rfd);
+
 static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
 {
     int st = 0;
@@ -549,6 +561,10 @@ static SimOutcome fsck(Worker *wk, char **why, gint8 *app, GError **error)
             oneline(*why);
             o = SIM_OUT_UNMOUNTABLE;
         }
+        /* the flush rule on the recovered image: the journal replay has put
+         * the journaled copies of metadata blocks home */
+        if (o == SIM_OUT_CONSISTENT && (*why = lost_reason(wk, wk->fd)))
+            o = SIM_OUT_LOST_FSYNC;
         if (wk->j->check && app && o != SIM_OUT_UNMOUNTABLE)
             *app = app_check(wk, error);
     }
@@ -686,6 +702,13 @@ static SimOutcome fsck_mount(Worker *wk, char **why, gint8 *app, GError **error)
         oneline(*why);
         o = cannot_open || (rc >= 2 && xfs) ? SIM_OUT_UNMOUNTABLE : SIM_OUT_CORRUPT;
     }
+    if (o == SIM_OUT_CONSISTENT) {       /* the flush rule on the recovered copy */
+        int rfd = open(wk->scratch, O_RDONLY);
+        if ((*why = lost_reason(wk, rfd)))
+            o = SIM_OUT_LOST_FSYNC;
+        if (rfd >= 0)
+            close(rfd);
+    }
     if (wk->j->check && app && o != SIM_OUT_UNMOUNTABLE)
         *app = app_check(wk, error);
     return o;
@@ -803,7 +826,35 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
  * order (data or directory first, the journal last), the lowest of that
  * role, named with its role (a journal block with the kind of block the
  * covered write was), and how many covered blocks were lost, by role. */
-static char *lost_reason(Worker *wk)
+/* Whether the recovered image (rfd) holds, at `block`, the covered version
+ * `need` or a later one of that block (byte for byte), or the block is the
+ * primary superblock, which recovery itself rewrites (mount counts, free
+ * counts, the recovery flag: SEMANTICS E7). */
+static gboolean recovered_holds(Worker *wk, int rfd, guint64 block, SimToken need)
+{
+    const Tokens *k = wk->j->k;
+    guint64 sb = is_fs(k, "btrfs") ? 65536 / SIM_TRACE_BLOCK : 0;
+    if (block == sb)
+        return TRUE;
+    guint8 have[SIM_TRACE_BLOCK], want[SIM_TRACE_BLOCK];
+    if (pread(rfd, have, SIM_TRACE_BLOCK, (off_t)(block * SIM_TRACE_BLOCK)) != SIM_TRACE_BLOCK)
+        return FALSE;
+    const GArray *vers = g_hash_table_lookup(k->versions, GSIZE_TO_POINTER((gsize)block));
+    for (guint i = 0; vers && i < vers->len; i++) {
+        SimToken v = g_array_index(vers, SimToken, i);
+        if (v < need)
+            continue;
+        render(k, block, v, want);
+        if (!memcmp(have, want, SIM_TRACE_BLOCK))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* rfd: the recovered image (a block the token rule finds lost is held if
+ * recovery put the covered version, or a later one, there), or -1: the
+ * crash image's tokens alone. */
+static char *lost_reason(Worker *wk, int rfd)
 {
     const SimLayout *lay = wk->j->k->layout;
     guint64 lost = G_MAXUINT64, nlost = 0, by_role[SIM_ROLE_N] = { 0 };
@@ -819,7 +870,7 @@ static char *lost_reason(Worker *wk)
          * covered one; a torn block holds it only if a later write is tearing it;
          * a block a degraded RAID-5 rebuilt as garbage holds none */
         gboolean ok = have != SIM_TOKEN_GARBAGE && (sim_token_is_torn(have) ? sim_token_base(have) > need : have >= need);
-        if (ok)
+        if (ok || (rfd >= 0 && recovered_holds(wk, rfd, GPOINTER_TO_SIZE(key), need)))
             continue;
         guint64 b = GPOINTER_TO_SIZE(key);
         SimRole r = lay ? sim_layout_role(lay, b) : SIM_ROLE_DATA;
@@ -924,7 +975,7 @@ static SimOutcome judge_now(Worker *wk, char **why, gint8 *app, GError **err)
         if (*err)
             return o;
     }
-    if (o == SIM_OUT_CONSISTENT && (*why = lost_reason(wk)))
+    else if ((*why = lost_reason(wk, -1)))     /* the checkers judge it on the recovered image */
         o = SIM_OUT_LOST_FSYNC;
     return o;
 }
@@ -1137,8 +1188,9 @@ static const char *const replay_help =
     "                         timed (default): the sampled cuts only; exhaustive: also, at each\n"
     "                         boundary (before every flush or PREFLUSH write, at every promise\n"
     "                         mark, at the end of the stream), every crash state an honest\n"
-    "                         device could leave: each write that reached it and no completed\n"
-    "                         flush covers is durable or not, independently (\"crash_states\")\n"
+    "                         device could still leave: each write that reached it, is not yet\n"
+    "                         on its media and no completed flush covers is durable or not,\n"
+    "                         independently (\"crash_states\")\n"
     "      --max-pending N    with exhaustive: enumerate up to N such writes per boundary (1 to\n"
     "                         20, default 8: 2^N checker runs); above, --samples states\n"
     "      --samples N        with exhaustive: states drawn at a boundary above --max-pending\n"
@@ -1154,7 +1206,8 @@ static const char *const replay_help =
     "Outcomes: unmountable (journal replay or the recovery mount refused, or the checker cannot\n"
     "open the file system), corrupt (e2fsck -fn, xfs_repair -n or btrfs check report a problem\n"
     "other than superblock free counts, SEMANTICS E7), lost_fsync (a block an\n"
-    "acknowledged flush, FUA write or promise mark covered does not hold that write; for ext4\n"
+    "acknowledged flush, FUA write or promise mark covered does not hold that write, or a later\n"
+    "one, after recovery - byte for byte, the primary superblock excepted; for ext4\n"
     "the reason names its role - data or directory, inode table, inode bitmap, block bitmap,\n"
     "superblock or group descriptors, journal descriptor/commit/revoke/superblock/copy -\n"
     "preferring a data or directory block, and counts the lost covered blocks by role),\n"
