@@ -50,6 +50,14 @@ static void model_ev(SimWorld *w, gpointer obj, gint64 arg)
 }
 
 /* run to the end; every event not cancelled ran exactly once, in (time, id) order */
+static void model_free(Model *m)
+{
+    g_array_free(m->ref, TRUE);
+    g_array_free(m->order, TRUE);
+    g_rand_free(m->rand);
+    sim_world_free(m->w);
+}
+
 static void model_finish(Model *m)
 {
     sim_world_run(m->w, SIM_TIME_MAX);
@@ -95,10 +103,7 @@ static void test_heap_vs_reference(void)
             g_assert_true(sim_world_check(m.w));
         }
         model_finish(&m);
-        g_array_free(m.ref, TRUE);
-        g_array_free(m.order, TRUE);
-        g_rand_free(m.rand);
-        sim_world_free(m.w);
+        model_free(&m);
     }
 }
 
@@ -122,10 +127,7 @@ static void test_heap_grows(void)
         g_assert_true(sim_world_check(m.w));
     }
     model_finish(&m);
-    g_array_free(m.ref, TRUE);
-    g_array_free(m.order, TRUE);
-    g_rand_free(m.rand);
-    sim_world_free(m.w);
+    model_free(&m);
 }
 
 /* ---- ties, run-until, stop ------------------------------------------------ */
