@@ -820,12 +820,6 @@ static gboolean advance(Worker *wk, SimTime t, GError **error)
     return advance_to(wk, ev_n, fl_n, t, error);
 }
 
-/* The lost_fsync reason, or NULL: a block an acknowledged flush covered
- * holds neither that write nor a later one. Without a layout (not ext4): the
- * lowest such block. With one: the block of the first role in SimRole's
- * order (data or directory first, the journal last), the lowest of that
- * role, named with its role (a journal block with the kind of block the
- * covered write was), and how many covered blocks were lost, by role. */
 /* Whether the recovered image (rfd) holds, at `block`, the covered version
  * `need` or a later one of that block (byte for byte), or the block is the
  * primary superblock, which recovery itself rewrites (mount counts, free
@@ -851,7 +845,13 @@ static gboolean recovered_holds(Worker *wk, int rfd, guint64 block, SimToken nee
     return FALSE;
 }
 
-/* rfd: the recovered image (a block the token rule finds lost is held if
+/* The lost_fsync reason, or NULL: a block an acknowledged flush covered
+ * holds neither that write nor a later one. Without a layout (not ext4): the
+ * lowest such block. With one: the block of the first role in SimRole's
+ * order (data or directory first, the journal last), the lowest of that
+ * role, named with its role (a journal block with the kind of block the
+ * covered write was), and how many covered blocks were lost, by role.
+ * rfd: the recovered image (a block the token rule finds lost is held if
  * recovery put the covered version, or a later one, there), or -1: the
  * crash image's tokens alone. */
 static char *lost_reason(Worker *wk, int rfd)
