@@ -96,28 +96,7 @@ static void states_at_cuts(SimWorld *w, SimFs *fs, SimBlkDev *pl, SimMedia *m, S
         SimCrashStates st;
         sim_crash_states_run(&st, pend, max_pending, SIM_RUN_STATE_SAMPLES, &sr, sim_media_judge, &jd);
         g_ptr_array_free(jd.promises, TRUE);
-        sum->cuts++;
-        sum->states += st.states;
-        sum->sampled_cuts += st.sampled;
-        sum->max_free = MAX(sum->max_free, st.nfree);
-        for (int o = 0; o < SIM_OUT_N; o++)
-            sum->counts[o] += st.counts[o];
-        if (st.have_witness) {
-            sum->bad_cuts++;
-            guint size = (guint)__builtin_popcountll(st.witness_mask);
-            if (!sum->have_witness || size < sum->w_size || (size == sum->w_size && cuts[i].k < sum->w_trial)) {
-                sum->have_witness = TRUE;
-                sum->w_run = run;
-                sum->w_trial = cuts[i].k;
-                sum->w_t = cuts[i].t;
-                sum->w_size = size;
-                sum->w_free = st.nfree;
-                sum->w_sampled = st.sampled;
-                sum->w_outcome = st.witness_outcome;
-                g_free(sum->w_reason);
-                sum->w_reason = g_strdup(st.witness_reason->str);
-            }
-        }
+        sim_crash_states_summary_add(sum, &st, run, cuts[i].k, cuts[i].t, NULL);
         sim_crash_states_clear(&st);
         g_array_free(pend, TRUE);
     }

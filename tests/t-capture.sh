@@ -239,6 +239,14 @@ check "SIGINT: exit 130, no trace, one line" sh -c "[ $rc = 130 ] && [ ! -e '$T/
 check "no leftovers after SIGINT$(leftovers)" [ -z "$(leftovers)" ]
 
 
+# 12 files of 8 KiB, each fsync'ed and promised (the barrier=0 and xfs/btrfs captures)
+cat >"$T/many.sh" <<'EOS'
+for i in $(seq 1 12); do
+    mkdir -p d$((i % 3))
+    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
+    "$POWERCUT_BIN" mark --promise f$i
+done
+EOS
 # ---- replay ---------------------------------------------------------------------------
 # outcome COUNT-NAME JSON: the count of the first case
 outcome() { awk -v k="\"$1\":" '$1 == k { v = $2; sub(/,/, "", v); print v; exit }' "$2"; }
@@ -287,13 +295,6 @@ EOR
     check "lost_fsync reasons name the role of the lost block (file data: $rdata, journal: $rjn, wrong or unnamed: $rbad)" \
         sh -c "[ $((rdata + rjn)) -gt 0 ] && [ $rbad = 0 ]"
 
-    cat >"$T/many.sh" <<'EOS'
-for i in $(seq 1 12); do
-    mkdir -p d$((i % 3))
-    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
-    "$POWERCUT_BIN" mark --promise f$i
-done
-EOS
     run cap --mount-opts barrier=0 -o "$T/nobarrier.trace" -- env POWERCUT_BIN="$PC" sh "$T/many.sh"
     check "capture with barrier=0 exits 0" [ "$rc" = 0 ]
     nflush=$($PC show-trace "$T/nobarrier.trace" | awk '$3 == "flush" { n++ } END { print n + 0 }')
@@ -350,7 +351,8 @@ EOS
     # the witness, checked here with e2fsck itself: journal replay, then -fn names the problem the reason gives
     msg=$(sed -n 's/.*"reason": ".*e2fsck -fn: \(.*\); durable free writes.*/\1/p' "$T/xoff.json" | tail -n 1 | cut -c1-40)
     cp "$T/w.img" "$T/w2.img"; e2fsck -p -E journal_only "$T/w2.img" >/dev/null 2>&1
-    e2fsck -fn "$T/w2.img" >"$T/w.fsck" 2>&1
+    # (a message e2fsck spreads over two lines is one line in the reason: join them)
+    e2fsck -fn "$T/w2.img" 2>&1 | tr '\n' ' ' | tr -s ' ' >"$T/w.fsck"
     check "exhaustive: e2fsck run here on the witness image reports what the reason names ('$msg')" \
         sh -c "[ -n \"\$1\" ] && grep -qF \"\$1\" '$T/w.fsck'" sh "$msg"
     grep -q 'durable free writes: [0-9]* of [0-9]*, blocks [0-9]' "$T/xoff.json"
@@ -417,13 +419,6 @@ sync
 printf 'hello' > f
 python3 -c 'import os; fd = os.open("f", os.O_RDWR); os.fsync(fd)' 2>/dev/null || sync f
 "$POWERCUT_BIN" mark --promise fsynced
-EOS
-cat >"$T/many.sh" <<'EOS'
-for i in $(seq 1 12); do
-    mkdir -p d$((i % 3))
-    dd if=/dev/zero of=d$((i % 3))/f$i bs=8k count=1 conv=fsync status=none
-    "$POWERCUT_BIN" mark --promise f$i
-done
 EOS
 for fs in xfs btrfs; do
     case $fs in xfs) tools="mkfs.xfs xfs_repair" ;; btrfs) tools="mkfs.btrfs btrfs" ;; esac

@@ -400,6 +400,16 @@ static volatile sig_atomic_t replay_interrupted;
 static void replay_on_signal(int sig) { replay_interrupted = sig; }
 static void own_pgrp(gpointer ud) { setpgid(0, 0); }
 
+/* TRUE (with error) once a signal asked the workers to stop. */
+static gboolean interrupted(GError **error)
+{
+    if (!replay_interrupted)
+        return FALSE;
+    g_set_error(error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
+                (int)replay_interrupted);
+    return TRUE;
+}
+
 static gboolean spawn(const char *const *argv, int *status, char **output, GError **error)
 {
     g_autofree char *so = NULL, *se = NULL;
@@ -1067,14 +1077,7 @@ static SimOutcome state_judge(gpointer ud, const GArray *pend, guint64 mask, GSt
     Worker *wk = ud;
     GError **err = &wk->j->errors[wk->id];
     g_string_truncate(reason, 0);
-    if (*err)
-        return SIM_OUT_CONSISTENT;
-    if (replay_interrupted) {
-        g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
-                    (int)replay_interrupted);
-        return SIM_OUT_CONSISTENT;
-    }
-    if (!state_apply(wk, pend, mask, err))
+    if (*err || interrupted(err) || !state_apply(wk, pend, mask, err))
         return SIM_OUT_CONSISTENT;
     char *why = NULL;
     SimOutcome o = judge_now(wk, &why, NULL, err);
@@ -1105,12 +1108,7 @@ static void worker_run(gpointer data, gpointer user)
             return;
     }
     for (guint64 c = wk->id; !j->bounds && c < j->ncut; c += j->jobs) {
-        if (replay_interrupted) {
-            g_set_error(err, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "interrupted by signal %d; cleaned up, no results written",
-                        (int)replay_interrupted);
-            return;
-        }
-        if (!advance(wk, j->cut[c], err))
+        if (interrupted(err) || !advance(wk, j->cut[c], err))
             return;
         char *why = NULL;
         SimOutcome o = SIM_OUT_CONSISTENT;
@@ -1241,36 +1239,15 @@ static SimCrashStatesSummary *states_summary(Judge *j, const ReplayOpts *o, GErr
     sum->max_pending = o->max_pending;
     sum->samples = o->samples;
     sum->boundaries = TRUE;
-    guint wb = 0;
     for (guint c = 0; c < j->bounds->len; c++) {
         const Bound *b = &g_array_index(j->bounds, Bound, c);
-        const SimCrashStates *st = &j->states[c];
-        sum->cuts++;
-        sum->states += st->states;
-        sum->sampled_cuts += st->sampled;
-        sum->max_free = MAX(sum->max_free, st->nfree);
-        for (int x = 0; x < SIM_OUT_N; x++)
-            sum->counts[x] += st->counts[x];
-        if (!st->have_witness)
-            continue;
-        sum->bad_cuts++;
-        guint size = (guint)__builtin_popcountll(st->witness_mask);
-        if (sum->have_witness && size >= sum->w_size)
-            continue;
-        g_free(sum->w_reason);
-        sum->have_witness = TRUE;
-        sum->w_trial = c;
-        sum->w_t = b->t;
-        sum->w_size = size;
-        sum->w_free = st->nfree;
-        sum->w_sampled = st->sampled;
-        sum->w_outcome = st->witness_outcome;
-        sum->w_reason = !strcmp(b->kind, "end")
-                            ? g_strdup_printf("at the end of the stream: %s", st->witness_reason->str)
-                            : g_strdup_printf("%s %s (trace op %u): %s", !strcmp(b->kind, "flush") ? "before" : "at",
-                                              b->kind, b->op, st->witness_reason->str);
-        wb = c;
+        g_autofree char *where = !strcmp(b->kind, "end")
+                                     ? g_strdup("at the end of the stream: ")
+                                     : g_strdup_printf("%s %s (trace op %u): ", !strcmp(b->kind, "flush") ? "before" : "at",
+                                                       b->kind, b->op);
+        sim_crash_states_summary_add(sum, &j->states[c], 0, c, b->t, where);
     }
+    guint wb = (guint)sum->w_trial;       /* the witness's boundary */
     if (o->witness_out && sum->have_witness) {
         const Bound *b = &g_array_index(j->bounds, Bound, wb);
         GError *e = NULL;
@@ -1456,6 +1433,15 @@ static SimCaseResult *replay_case(const SimTrace *tr, const Tokens *k, const Sim
     sim_blkdev_free(dev);
     sim_world_free(w);
     return cr;
+}
+
+/* Whether --case (names; none: every case) selects cs. */
+static gboolean case_selected(const SimCaseSpec *cs, const GPtrArray *cases)
+{
+    for (guint c = 0; c < cases->len; c++)
+        if (sim_case_matches(cs, g_ptr_array_index(cases, c)))
+            return TRUE;
+    return cases->len == 0;
 }
 
 int sim_cmd_replay(int argc, char **argv)
@@ -1714,10 +1700,7 @@ int sim_cmd_replay(int argc, char **argv)
     }
     for (guint i = 0; o.exhaustive && i < sc->cases->len; i++) {
         const SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
-        gboolean sel = cases->len == 0;
-        for (guint c = 0; c < cases->len && !sel; c++)
-            sel = sim_case_matches(cs, g_ptr_array_index(cases, c));
-        if (sel && cs->dev_model == SIM_DEV_RAID && cs->raid.failed_member >= 0) {
+        if (case_selected(cs, cases) && cs->dev_model == SIM_DEV_RAID && cs->raid.failed_member >= 0) {
             sim_cli_usage("replay: case %s: --crash-states exhaustive cannot enumerate a degraded RAID-5 "
                           "(raid.failed_member: the rebuild from parity corrupts blocks no pending write touched, "
                           "which no honest device does; allowed: raid.failed_member = -1, pick cases with --case)",
@@ -1730,10 +1713,7 @@ int sim_cmd_replay(int argc, char **argv)
     if (o.witness_out) {
         guint nsel = 0;
         for (guint i = 0; i < sc->cases->len; i++) {
-            gboolean sel = cases->len == 0;
-            for (guint c = 0; c < cases->len && !sel; c++)
-                sel = sim_case_matches(g_ptr_array_index(sc->cases, i), g_ptr_array_index(cases, c));
-            nsel += sel;
+            nsel += case_selected(g_ptr_array_index(sc->cases, i), cases);
         }
         if (nsel != 1) {
             sim_cli_usage("replay: --witness-out: %u cases selected, it needs one (choose it with --case)", nsel);
@@ -1779,10 +1759,7 @@ int sim_cmd_replay(int argc, char **argv)
     status = 0;
     for (guint i = 0; i < sc->cases->len && status == 0; i++) {
         SimCaseSpec *cs = g_ptr_array_index(sc->cases, i);
-        gboolean sel = cases->len == 0;
-        for (guint c = 0; c < cases->len && !sel; c++)
-            sel = sim_case_matches(cs, g_ptr_array_index(cases, c));
-        if (!sel)
+        if (!case_selected(cs, cases))
             continue;
         SimCaseResult *cr = replay_case(tr, &k, cs, &o, workdir, tcsv, &err);
         if (!cr) {

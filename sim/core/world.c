@@ -179,9 +179,7 @@ gboolean sim_event_pending(const SimWorld *w, SimEventId id)
         return FALSE;
     if (w->cancel_set && g_hash_table_contains(w->cancel_set, &id.seq))
         return FALSE;
-    /* (time, seq) is pending iff it is not yet dispatched: events are
-     * dispatched in (time, seq) order, so compare with the heap's minimum
-     * only when it is at the same time; otherwise scan (rare). */
+    /* pending iff still in the heap (a scan: callers ask rarely) */
     for (gsize i = 0; i < w->n; i++)
         if (w->heap[i].seq == id.seq)
             return TRUE;

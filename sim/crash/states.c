@@ -109,6 +109,35 @@ void sim_crash_states_clear(SimCrashStates *cs)
     cs->witness_reason = NULL;
 }
 
+void sim_crash_states_summary_add(SimCrashStatesSummary *sum, const SimCrashStates *st, guint run, guint64 trial,
+                                  SimTime t, const char *where)
+{
+    sum->cuts++;
+    sum->states += st->states;
+    sum->sampled_cuts += st->sampled;
+    sum->max_free = MAX(sum->max_free, st->nfree);
+    for (int o = 0; o < SIM_OUT_N; o++)
+        sum->counts[o] += st->counts[o];
+    if (!st->have_witness)
+        return;
+    sum->bad_cuts++;
+    guint size = (guint)__builtin_popcountll(st->witness_mask);
+    if (sum->have_witness &&
+        (size > sum->w_size ||
+         (size == sum->w_size && (run > sum->w_run || (run == sum->w_run && trial >= sum->w_trial)))))
+        return;
+    sum->have_witness = TRUE;
+    sum->w_run = run;
+    sum->w_trial = trial;
+    sum->w_t = t;
+    sum->w_size = size;
+    sum->w_free = st->nfree;
+    sum->w_sampled = st->sampled;
+    sum->w_outcome = st->witness_outcome;
+    g_free(sum->w_reason);
+    sum->w_reason = g_strconcat(where ? where : "", st->witness_reason->str, NULL);
+}
+
 SimOutcome sim_media_judge(gpointer ud, const GArray *pend, guint64 mask, GString *reason)
 {
     SimMediaJudge *j = ud;

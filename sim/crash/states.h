@@ -62,6 +62,11 @@ typedef struct {
 void sim_crash_states_run(SimCrashStates *cs, const GArray *pend, guint max_free, guint samples, SimRng *rng,
                           SimStateJudge judge, gpointer ud);
 void sim_crash_states_clear(SimCrashStates *cs);
+/* Add the states judged at one cut (run, trial, instant t) to a summary:
+ * counts, and the cut's witness when it is smaller than the summary's (ties:
+ * the lower run, then trial). `where` (nullable) prefixes its reason. */
+void sim_crash_states_summary_add(SimCrashStatesSummary *sum, const SimCrashStates *st, guint run, guint64 trial,
+                                  SimTime t, const char *where);
 /* Whether the i-th element of pend is durable in state mask. */
 gboolean sim_crash_states_durable(const GArray *pend, guint64 mask, guint i);
 
